@@ -1,0 +1,65 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../config/configuration';
+import { ErrorResponse } from '../common/error.response';
+import { toUserResponse, UserResponse } from '../users/dto/user.response';
+import type { User } from '../users/users.repository';
+import { AuthService } from './auth.service';
+import { CurrentUser } from './current-user.decorator';
+import { LoginDto } from './dto/login.dto';
+import { Public } from './public.decorator';
+import { endSession } from './session/session.utils';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Log in',
+    description: 'Sets the session cookie; later requests from this browser (and Swagger UI) are logged in.',
+  })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Wrong name or password' })
+  async login(@Body() dto: LoginDto, @Req() req: Request): Promise<UserResponse> {
+    return toUserResponse(await this.auth.login(req, dto.name, dto.password));
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'Log out: ends the session and clears the cookie' })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await endSession(req, res, this.config);
+  }
+
+  @Get('me')
+  @ApiCookieAuth()
+  @ApiOperation({
+    summary: 'Who am I',
+    description: 'The logged-in user, for the "{name}님 안녕하세요" greeting.',
+  })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  me(@CurrentUser() user: User): UserResponse {
+    return toUserResponse(user);
+  }
+}

@@ -1,0 +1,89 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import type { ErrorResponse } from './error.response';
+
+/** Errors from Express middleware (body-parser, http-errors) that are safe to show. */
+interface ExposedError {
+  status: number;
+  expose: true;
+  message: string;
+  type?: string;
+}
+
+const FRIENDLY: Record<string, string> = {
+  'entity.too.large': 'Request body is too large',
+  'entity.parse.failed': 'Request body is not valid JSON',
+  'encoding.unsupported': 'Request body has an unsupported content encoding',
+  'charset.unsupported': 'Request body has an unsupported charset',
+  'request.aborted': 'Request body was cut off',
+  'request.size.invalid': 'Request body does not match its Content-Length',
+};
+
+/**
+ * One place that turns anything thrown into Nest's error shape. 4xx messages are passed on;
+ * anything else becomes a bare 500 whose details go to the log, never to the client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        `${req.method} ${req.originalUrl} failed (request ${String(res.getHeader('x-request-id'))})`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorResponse {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (status >= 500) return internal(status);
+      if (typeof response === 'string')
+        return { statusCode: status, error: reason(status), message: response };
+      const { message, error } = response as Partial<ErrorResponse>;
+      return {
+        statusCode: status,
+        error: error ?? reason(status),
+        message: this.friendly(message ?? reason(status)),
+      };
+    }
+    if (isExposed(exception)) {
+      const message = (exception.type && FRIENDLY[exception.type]) ?? exception.message;
+      return { statusCode: exception.status, error: reason(exception.status), message };
+    }
+    return internal(500);
+  }
+
+  private friendly(message: string | string[]): string | string[] {
+    // Nest maps body-parser's SyntaxError to a 400 carrying the parser's wording.
+    return typeof message === 'string' && /JSON/.test(message) && /position|Unexpected|token/i.test(message)
+      ? `${FRIENDLY['entity.parse.failed']}: ${message}`
+      : message;
+  }
+}
+
+function isExposed(error: unknown): error is ExposedError {
+  const e = error as Partial<ExposedError> | null;
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true;
+}
+
+function reason(status: number): string {
+  return STATUS_CODES[status] ?? 'Error';
+}
+
+function internal(status: number): ErrorResponse {
+  return { statusCode: status, error: reason(status), message: 'Something went wrong on our side' };
+}

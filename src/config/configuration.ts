@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ms from 'ms';
+
+export type Protocol = 'http' | 'https' | 'http2';
+export type Registration = 'open' | 'closed';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+
+export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+
+/** The validated configuration; the only place `process.env` is read. */
+export class AppConfig {
+  readonly nodeEnv!: string;
+  readonly port!: number;
+  readonly host!: string;
+  readonly protocol!: Protocol;
+  readonly database!: DatabaseConfig;
+  readonly redisUrl!: string | undefined;
+  /** The first secret signs new cookies; all of them verify. */
+  readonly sessionSecrets!: string[];
+  readonly sessionIdleTimeoutMs!: number;
+  readonly sessionAbsoluteTimeoutMs!: number;
+  readonly registration!: Registration;
+  readonly trustProxy!: boolean | number | string;
+  readonly logLevel!: LogLevel;
+
+  get production(): boolean {
+    return this.nodeEnv === 'production';
+  }
+
+  get secureCookies(): boolean {
+    return this.protocol !== 'http';
+  }
+
+  static from(values: Omit<AppConfig, 'production' | 'secureCookies'>): AppConfig {
+    return Object.freeze(Object.assign(new AppConfig(), values));
+  }
+}
+
+/** A bad environment value; its message is the one line printed before exiting. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'];
+const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+/**
+ * Parses and validates the environment. Throws {@link ConfigError} naming the first bad variable.
+ * In development without `SESSION_SECRET` it reads (or creates once) a secret file beside the
+ * SQLite database, so sessions survive restarts.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = value(env, 'NODE_ENV') ?? 'development';
+  const database = parseDatabaseUrl(value(env, 'DATABASE_URL') ?? 'sqlite:data/app.db');
+  const idle = parseDuration(env, 'SESSION_IDLE_TIMEOUT', '30m');
+  const absolute = parseDuration(env, 'SESSION_ABSOLUTE_TIMEOUT', '12h');
+  if (absolute < idle) {
+    throw new ConfigError('SESSION_ABSOLUTE_TIMEOUT', 'must not be shorter than SESSION_IDLE_TIMEOUT');
+  }
+  return AppConfig.from({
+    nodeEnv,
+    port: parsePort(env),
+    host: value(env, 'HOST') ?? '0.0.0.0',
+    protocol: oneOf(env, 'PROTOCOL', ['http', 'https', 'http2'], 'http'),
+    database,
+    redisUrl: parseRedisUrl(value(env, 'REDIS_URL')),
+    sessionSecrets: parseSecrets(value(env, 'SESSION_SECRET'), nodeEnv, database),
+    sessionIdleTimeoutMs: idle,
+    sessionAbsoluteTimeoutMs: absolute,
+    registration: oneOf(env, 'REGISTRATION', ['open', 'closed'], 'open'),
+    trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  });
+}
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === '' ? undefined : raw;
+}
+
+function show(raw: string): string {
+  return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got ${show(raw)})`);
+}
+
+function parsePort(env: Env): number {
+  const raw = value(env, 'PORT') ?? '3000';
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new ConfigError('PORT', `must be an integer from 0 to 65535 (got ${show(raw)})`);
+  }
+  return port;
+}
+
+function parseDuration(env: Env, name: string, fallback: string): number {
+  const raw = value(env, name) ?? fallback;
+  // A bare number is ambiguous (seconds? milliseconds?), so a unit is required.
+  const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 1000) {
+    throw new ConfigError(
+      name,
+      `must be a duration of at least 1s with a unit, like 45s, 30m or 12h (got ${show(raw)})`,
+    );
+  }
+  return parsed;
+}
+
+export function parseDatabaseUrl(raw: string): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '' || file.startsWith('//')) {
+      throw new ConfigError('DATABASE_URL', `needs a file path, like sqlite:data/app.db (got ${show(raw)})`);
+    }
+    return { dialect: 'sqlite', file };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', `is not a valid URL (got ${show(redact(raw))})`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must start with sqlite: or postgres:// (got ${show(url.protocol)})`,
+    );
+  }
+  if (!url.hostname)
+    throw new ConfigError('DATABASE_URL', 'needs a host, like postgres://user:pass@host:5432/db');
+  return { dialect: 'postgres', url: raw };
+}
+
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL (got ${show(redact(raw))})`);
+  }
+  return raw;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // Express also accepts addresses, subnets and names such as loopback, comma-separated.
+  if (/^[\w.:/, -]+$/.test(raw)) return raw;
+  throw new ConfigError('TRUST_PROXY', `must be true, a hop count, or addresses/subnets (got ${show(raw)})`);
+}
+
+function parseSecrets(raw: string | undefined, nodeEnv: string, database: DatabaseConfig): string[] {
+  if (raw !== undefined) {
+    const secrets = raw.split(',').map((s) => s.trim());
+    if (secrets.some((s) => s === '')) {
+      throw new ConfigError('SESSION_SECRET', 'has an empty entry in its comma-separated list');
+    }
+    if (nodeEnv === 'production' && Buffer.byteLength(secrets[0]) < MIN_PRODUCTION_SECRET_BYTES) {
+      throw new ConfigError(
+        'SESSION_SECRET',
+        `must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes when NODE_ENV=production`,
+      );
+    }
+    return secrets;
+  }
+  if (nodeEnv === 'production') {
+    throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production');
+  }
+  if (database.dialect !== 'sqlite') {
+    // Every instance sharing a PostgreSQL database must sign cookies with the same secret.
+    throw new ConfigError('SESSION_SECRET', 'is required when DATABASE_URL points to PostgreSQL');
+  }
+  return [readOrCreateSecret(join(dirname(database.file), 'session-secret'))];
+}
+
+function readOrCreateSecret(file: string): string {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Written aside, then linked into place: link fails if the file exists, so concurrent
+    // first starts agree on one secret and nobody reads a half-written file.
+    const pending = `${file}.${process.pid}.tmp`;
+    writeFileSync(pending, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    try {
+      linkSync(pending, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(pending);
+    }
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 16) return secret;
+    throw new Error('the file is empty or too short');
+  } catch (error) {
+    throw new ConfigError(
+      'SESSION_SECRET',
+      `is not set and ${file} cannot be used: ${(error as Error).message}`,
+    );
+  }
+}
+
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^@/]*)@/, '//***@');
+}

@@ -1,0 +1,49 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool, types } from 'pg';
+import type { DatabaseConfig } from '../config/configuration';
+import type { Database } from './database.types';
+
+const PG_INT8 = 20;
+const PG_TIMESTAMPTZ = 1184;
+
+/** Opens the database `DATABASE_URL` names; every dialect difference stays in this folder. */
+export function createDatabase(config: DatabaseConfig): Kysely<Database> {
+  const dialect = config.dialect === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config.url);
+  return new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
+}
+
+function sqliteDialect(file: string): SqliteDialect {
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Create the file ourselves so it is private; SQLite gives -wal/-shm the same mode.
+    closeSync(openSync(file, 'a', 0o600));
+  }
+  const database = new BetterSqlite3(file, { timeout: 5000 });
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  return new SqliteDialect({ database });
+}
+
+function postgresDialect(connectionString: string): PostgresDialect {
+  const pool = new Pool({
+    connectionString,
+    // Same shapes as SQLite: epoch numbers as numbers, timestamps as ISO strings.
+    types: {
+      getTypeParser: ((oid: number) => {
+        if (oid === PG_INT8) return (value: string) => Number(value);
+        if (oid === PG_TIMESTAMPTZ) return (value: string) => new Date(value).toISOString();
+        return types.getTypeParser(oid) as (value: string) => unknown;
+      }) as typeof types.getTypeParser,
+    },
+  });
+  return new PostgresDialect({ pool });
+}
+
+/** True when `error` is a unique-constraint violation in either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

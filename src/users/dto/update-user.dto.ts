@@ -1,0 +1,28 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { Role } from '../../database/database.types';
+import { IsPassword, IsRole, IsUserName } from './user-fields';
+
+/** `PUT /api/users/:id`: the whole editable representation, which is the name. */
+export class RenameUserDto {
+  @IsUserName()
+  name: string;
+}
+
+/** `PATCH /api/users/:id`: any subset of the changeable fields. */
+export class UpdateUserDto {
+  @IsUserName({ optional: true })
+  name?: string;
+
+  @IsPassword({ optional: true })
+  password?: string;
+
+  @ApiPropertyOptional({ format: 'password', description: 'Required to change your own password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  currentPassword?: string;
+
+  @IsRole()
+  role?: Role;
+}

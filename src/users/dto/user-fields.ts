@@ -1,0 +1,58 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, ValidateBy } from 'class-validator';
+import type { Role } from '../../database/database.types';
+import { characterCount, normalizeName, userNameProblem } from '../user-name';
+
+export const ROLES: readonly Role[] = ['admin', 'user'];
+
+/** A user name: normalised and trimmed first, then 1–64 characters with no control characters. */
+export function IsUserName(options: { optional?: boolean } = {}): PropertyDecorator {
+  const doc = {
+    description: 'Unique, compared ignoring case and Unicode normalisation; trimmed',
+    example: '홍길동',
+    minLength: 1,
+    maxLength: 64,
+  };
+  return applyDecorators(
+    options.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
+    ...(options.optional ? [IsOptional()] : []),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeName(value) : value)),
+    ValidateBy({
+      name: 'isUserName',
+      validator: {
+        validate: (value) => userNameProblem(value) === undefined,
+        defaultMessage: (args) => `${args?.property} ${userNameProblem(args?.value)}`,
+      },
+    }),
+  );
+}
+
+/** A password: 8–256 characters of any script, kept exactly as typed (never trimmed or cut). */
+export function IsPassword(options: { optional?: boolean; property?: string } = {}): PropertyDecorator {
+  const doc = { format: 'password', minLength: 8, maxLength: 256, example: 'correct horse battery' };
+  return applyDecorators(
+    options.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
+    ...(options.optional ? [IsOptional()] : []),
+    ValidateBy({
+      name: 'isPassword',
+      validator: {
+        validate: (value) =>
+          typeof value === 'string' && characterCount(value) >= 8 && characterCount(value) <= 256,
+        defaultMessage: (args) =>
+          typeof args?.value === 'string'
+            ? `${args.property} must be 8 to 256 characters long`
+            : `${args?.property} must be a string`,
+      },
+    }),
+  );
+}
+
+export function IsRole(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ enum: ROLES, description: 'Only an admin may set it' }),
+    IsOptional(),
+    IsIn(ROLES, { message: `role must be one of: ${ROLES.join(', ')}` }),
+  );
+}

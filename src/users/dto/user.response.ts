@@ -1,0 +1,46 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Role } from '../../database/database.types';
+import type { User } from '../users.repository';
+import { ROLES } from './user-fields';
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: '홍길동' })
+  name: string;
+
+  @ApiProperty({ enum: ROLES })
+  role: Role;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class UserPage {
+  @ApiProperty({ type: [UserResponse] })
+  items: UserResponse[];
+
+  @ApiProperty({ description: 'All users, not just this page' })
+  total: number;
+
+  @ApiProperty()
+  limit: number;
+
+  @ApiProperty()
+  offset: number;
+}
+
+/** The only way a user leaves the server: field by field, so a hash can never slip out. */
+export function toUserResponse(user: User): UserResponse {
+  return {
+    id: user.id,
+    name: user.name,
+    role: user.role,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}

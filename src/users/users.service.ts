@@ -1,0 +1,127 @@
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/configuration';
+import { isUniqueViolation } from '../database/database.factory';
+import type { CreateUserDto } from './dto/create-user.dto';
+import type { UpdateUserDto } from './dto/update-user.dto';
+import { PasswordHasher } from './password.hasher';
+import { nameKey } from './user-name';
+import { type User, type UserChanges, UsersRepository } from './users.repository';
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordHasher,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Signs up (while registration is open, or for the very first user) or lets an admin add a user. */
+  async create(dto: CreateUserDto, actor?: User): Promise<User> {
+    const admin = actor?.role === 'admin';
+    if (dto.role === 'admin' && !admin) throw new ForbiddenException('Only an admin can create an admin');
+    if (!admin && this.config.registration === 'closed' && (await this.users.hasAnyUser())) {
+      throw new ForbiddenException('Registration is closed: ask an admin to create your account');
+    }
+    const passwordHash = await this.passwords.hash(dto.password);
+    try {
+      return await this.users.create({
+        id: randomUUID(),
+        name: dto.name,
+        nameKey: nameKey(dto.name),
+        passwordHash,
+        role: dto.role,
+        now: new Date().toISOString(),
+      });
+    } catch (error) {
+      throw this.conflictOr(error, dto.name);
+    }
+  }
+
+  list(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
+    return this.users.page(limit, offset);
+  }
+
+  findById(id: string): Promise<User | undefined> {
+    return this.users.findById(id);
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundException(`User ${id} does not exist`);
+    return user;
+  }
+
+  /**
+   * The user with this name and password, or undefined. An unknown name costs the same hash
+   * verification as a wrong password, so the answer time does not tell which it was.
+   */
+  async authenticate(name: string, password: string): Promise<User | undefined> {
+    const found = await this.users.findWithPasswordByNameKey(nameKey(name));
+    const valid = await this.passwords.verify(
+      password,
+      found?.passwordHash ?? (await this.passwords.dummyHash()),
+    );
+    if (!found || !valid) return undefined;
+    const { passwordHash: _, ...user } = found;
+    return user;
+  }
+
+  async update(id: string, dto: UpdateUserDto, actor: User): Promise<User> {
+    const target = await this.get(id);
+    const self = actor.id === target.id;
+    if (!self && actor.role !== 'admin') throw new ForbiddenException('You can only change your own account');
+    if (dto.role !== undefined && actor.role !== 'admin') {
+      throw new ForbiddenException('Only an admin can change a role');
+    }
+
+    const changes: UserChanges = {};
+    if (dto.name !== undefined) Object.assign(changes, { name: dto.name, nameKey: nameKey(dto.name) });
+    if (dto.role !== undefined) changes.role = dto.role;
+    if (dto.password !== undefined) {
+      if (self) await this.checkCurrentPassword(id, dto.currentPassword);
+      changes.passwordHash = await this.passwords.hash(dto.password);
+    }
+    if (Object.keys(changes).length === 0) return target;
+
+    let result: Awaited<ReturnType<UsersRepository['update']>>;
+    try {
+      result = await this.users.update(id, changes, new Date().toISOString());
+    } catch (error) {
+      throw this.conflictOr(error, dto.name);
+    }
+    if (result === 'missing') throw new NotFoundException(`User ${id} does not exist`);
+    if (result === 'last-admin') throw new ConflictException('The last admin cannot stop being an admin');
+    return result;
+  }
+
+  async remove(id: string, actor: User): Promise<void> {
+    const target = await this.get(id);
+    if (actor.id !== target.id && actor.role !== 'admin') {
+      throw new ForbiddenException('You can only delete your own account');
+    }
+    const result = await this.users.delete(id);
+    if (result === 'missing') throw new NotFoundException(`User ${id} does not exist`);
+    if (result === 'last-admin') throw new ConflictException('The last admin cannot be deleted');
+  }
+
+  private async checkCurrentPassword(id: string, currentPassword: string | undefined): Promise<void> {
+    if (currentPassword === undefined) {
+      throw new BadRequestException('currentPassword is required to change your own password');
+    }
+    const hash = await this.users.findPasswordHash(id);
+    if (!hash || !(await this.passwords.verify(currentPassword, hash))) {
+      throw new ForbiddenException('currentPassword is not your current password');
+    }
+  }
+
+  private conflictOr(error: unknown, name: string | undefined): unknown {
+    return isUniqueViolation(error) ? new ConflictException(`The name "${name}" is already taken`) : error;
+  }
+}
