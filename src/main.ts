@@ -3,7 +3,7 @@ import { type LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kysely } from 'kysely';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { AppModule } from './app.module';
 import { setupApp } from './app.setup';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
@@ -27,9 +27,18 @@ async function bootstrap(): Promise<void> {
   await migrateToLatest(app.get(Kysely));
   setupApp(app, config);
   app.enableShutdownHooks();
-  await app.listen(config.port, config.host);
+  await app.init();
+  // Listening ourselves, not with app.listen(): Nest would log a listen error with its own line first.
+  const server: Server = app.getHttpServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const { port } = server.address() as AddressInfo;
   const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
   new Logger('Server').log(`Listening on http://${host}:${port} (pid ${process.pid})`);
 }

@@ -3,14 +3,14 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: '홍길동' })
-  @IsString()
   @MinLength(1)
   @MaxLength(256)
+  @IsString()
   name: string;
 
   @ApiProperty({ format: 'password', example: 'correct horse battery' })
-  @IsString()
   @MinLength(1)
   @MaxLength(1024)
+  @IsString()
   password: string;
 }

@@ -19,8 +19,8 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({ format: 'password', description: 'Required to change your own password' })
   @IsOptional()
-  @IsString()
   @MaxLength(1024)
+  @IsString()
   currentPassword?: string;
 
   @IsRole()

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAIN, run, startServer } from '../utils/server-process';
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+describe('The server process', () => {
+  let cwd: string;
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'users-process-'));
+  });
+
+  afterEach(() => {
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['PORT', 'abc', 'Configuration error: PORT must be an integer from 0 to 65535 (got "abc")'],
+    [
+      'DATABASE_URL',
+      'ftp://x',
+      'Configuration error: DATABASE_URL must start with sqlite: or postgres:// (got "ftp:")',
+    ],
+    [
+      'SESSION_IDLE_TIMEOUT',
+      'soon',
+      'Configuration error: SESSION_IDLE_TIMEOUT must be a duration of at least 1s with a unit, like 45s, 30m or 12h (got "soon")',
+    ],
+  ])('stops with exit code 1 and one line when %s=%s', async (name, value, line) => {
+    const result = await run(cwd, [MAIN], { [name]: value });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`${line}\n`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('stops with exit code 1 and one line when the port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const result = await run(cwd, [MAIN], { PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`Cannot listen on 127.0.0.1:${port}: the port is already in use\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses to start on a Node older than 22.12 with one clear line', async () => {
+    const oldNode = join(cwd, 'pretend-node-20.js');
+    writeFileSync(oldNode, "Object.defineProperty(process.versions, 'node', { value: '20.19.0' });");
+    const result = await run(cwd, ['--require', oldNode, MAIN]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^This server needs Node\.js 22\.12 or newer but found v\S+\. Start it through npm/,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps users, the session secret and logged-in sessions across a restart', async () => {
+    let server = await startServer(cwd);
+    try {
+      const created = await fetch(`${server.url}/api/users`, {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ name: '홍길동', password: 'a long enough password' }),
+      });
+      expect(created.status).toBe(201);
+      const login = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ name: '홍길동', password: 'a long enough password' }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      await server.stop();
+
+      expect(statSync(join(cwd, 'data', 'app.db')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(cwd, 'data', 'session-secret')).mode & 0o777).toBe(0o600);
+
+      server = await startServer(cwd);
+      const me = await fetch(`${server.url}/api/auth/me`, { headers: { Cookie: cookie } });
+      expect(me.status).toBe(200);
+      expect(((await me.json()) as { name: string }).name).toBe('홍길동');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('applies migrations with the migrate command, once', async () => {
+    const cli = join(MAIN, '..', 'database', 'migrate.cli.js');
+    const first = await run(cwd, [cli]);
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied migrations: 0001-users-and-sessions\n' });
+    const second = await run(cwd, [cli]);
+    expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date\n' });
+  });
+});

@@ -1,0 +1,65 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { Kysely } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { AppModule } from '../../src/app.module';
+import { setupApp } from '../../src/app.setup';
+import { type AppConfig, loadConfig } from '../../src/config/configuration';
+import { migrateToLatest } from '../../src/database/migrate';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  /** A supertest agent that keeps cookies, like a browser. */
+  agent(): TestAgent;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application, wired by the same `setupApp` as `main.ts`, on a fresh SQLite file in a
+ * temporary folder (or on `dir` when given, to reopen the same database).
+ */
+export async function createTestApp(env: Record<string, string> = {}, dir?: string): Promise<TestApp> {
+  const folder = dir ?? mkdtempSync(join(tmpdir(), 'users-e2e-'));
+  const config = loadConfig({
+    DATABASE_URL: `sqlite:${join(folder, 'app.db')}`,
+    SESSION_SECRET: 'e2e-secret-that-is-long-enough-for-tests',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['fatal', 'error'] });
+  await migrateToLatest(app.get(Kysely));
+  setupApp(app, config);
+  await app.init();
+  return {
+    app,
+    config,
+    agent: () => request.agent(app.getHttpServer()),
+    close: async () => {
+      await app.close();
+      if (!dir) rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+export const PASSWORD = 'correct horse battery';
+
+/** Creates a user through the API and returns its body. */
+export async function signUp(
+  agent: TestAgent,
+  name: string,
+  password = PASSWORD,
+): Promise<{ id: string; name: string; role: string }> {
+  const res = await agent.post('/api/users').send({ name, password }).expect(201);
+  return res.body as { id: string; name: string; role: string };
+}
+
+/** Logs `agent` in; its cookie jar then carries the session. */
+export async function logIn(agent: TestAgent, name: string, password = PASSWORD): Promise<void> {
+  await agent.post('/api/auth/login').send({ name, password }).expect(200);
+}
