@@ -61,7 +61,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       };
     }
     if (isExposed(exception)) {
-      const message = (exception.type && FRIENDLY[exception.type]) ?? exception.message;
+      const type = exception.type;
+      const message = type && Object.hasOwn(FRIENDLY, type) ? FRIENDLY[type] : exception.message;
       return { statusCode: exception.status, error: reason(exception.status), message };
     }
     return internal(500);

@@ -172,10 +172,11 @@ function parseSecrets(raw: string | undefined, nodeEnv: string, database: Databa
     if (secrets.some((s) => s === '')) {
       throw new ConfigError('SESSION_SECRET', 'has an empty entry in its comma-separated list');
     }
-    if (nodeEnv === 'production' && Buffer.byteLength(secrets[0]) < MIN_PRODUCTION_SECRET_BYTES) {
+    // Every entry verifies cookies, so a short old one is as forgeable as a short current one.
+    if (nodeEnv === 'production' && secrets.some((s) => Buffer.byteLength(s) < MIN_PRODUCTION_SECRET_BYTES)) {
       throw new ConfigError(
         'SESSION_SECRET',
-        `must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes when NODE_ENV=production`,
+        `must have entries of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes each when NODE_ENV=production`,
       );
     }
     return secrets;
@@ -215,6 +216,7 @@ function readOrCreateSecret(file: string): string {
   }
 }
 
+/** Hides everything between `scheme://` and the last `@`, even in a URL that does not parse. */
 function redact(raw: string): string {
-  return raw.replace(/\/\/([^@/]*)@/, '//***@');
+  return raw.replace(/^([a-z][\w+.-]*:\/\/)[^]*@/i, '$1***@');
 }

@@ -39,10 +39,16 @@ export class PasswordHasher {
   async verify(password: string, stored: string): Promise<boolean> {
     const match = FORMAT.exec(stored);
     if (!match) return false;
-    const [, logN, r, p, salt, expected] = match;
-    const expectedKey = Buffer.from(expected, 'base64');
-    const key = await this.bounded(() => derive(password, Buffer.from(salt, 'base64'), +logN, +r, +p));
-    return key.length === expectedKey.length && timingSafeEqual(key, expectedKey);
+    const [logN, r, p] = match.slice(1, 4).map(Number);
+    // A damaged or hostile row must not cost seconds and gigabytes, nor throw.
+    if (logN < 10 || logN > 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+    const expectedKey = Buffer.from(match[5], 'base64');
+    try {
+      const key = await this.bounded(() => derive(password, Buffer.from(match[4], 'base64'), logN, r, p));
+      return key.length === expectedKey.length && timingSafeEqual(key, expectedKey);
+    } catch {
+      return false;
+    }
   }
 
   /** A hash of a random password, verified against when a name is unknown so timing gives nothing away. */

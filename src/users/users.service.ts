@@ -36,7 +36,8 @@ export class UsersService {
         name: dto.name,
         nameKey: nameKey(dto.name),
         passwordHash,
-        role: dto.role,
+        // Anyone else gets the default, so the very first user is admin even if they sent role "user".
+        role: admin ? dto.role : undefined,
         now: new Date().toISOString(),
       });
     } catch (error) {

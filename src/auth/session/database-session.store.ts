@@ -45,7 +45,7 @@ export class DatabaseSessionStore extends Store implements OnModuleInit, OnModul
       .where('expiresAt', '>', Date.now())
       .executeTakeFirst()
       .then(
-        (row) => callback(null, row ? (JSON.parse(row.data) as SessionData) : null),
+        (row) => callback(null, row ? parseSession(row.data) : null),
         (error) => callback(error),
       );
   }
@@ -100,5 +100,15 @@ export class DatabaseSessionStore extends Store implements OnModuleInit, OnModul
 
   private deadline(): number {
     return Date.now() + this.config.sessionIdleTimeoutMs;
+  }
+}
+
+/** A row that does not hold a session (damaged, or written by something else) is no session. */
+function parseSession(data: string): SessionData | null {
+  try {
+    const parsed = JSON.parse(data) as SessionData | null;
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.cookie === 'object' ? parsed : null;
+  } catch {
+    return null;
   }
 }

@@ -1,0 +1,183 @@
+import {
+  type ArgumentsHost,
+  BadRequestException,
+  HttpException,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { AllExceptionsFilter } from './all-exceptions.filter';
+
+const GENERIC = 'Something went wrong on our side';
+
+function fakeHost(headersSent = false) {
+  const res = {
+    headersSent,
+    status: jest.fn(),
+    json: jest.fn(),
+    destroy: jest.fn(),
+    getHeader: jest.fn((name: string) => (name === 'x-request-id' ? 'req-123' : undefined)),
+  };
+  res.status.mockReturnValue(res);
+  const req = { method: 'POST', originalUrl: '/api/users?x=1' };
+  const host = {
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => req }),
+  } as unknown as ArgumentsHost;
+  return { host, res };
+}
+
+describe(AllExceptionsFilter.name, () => {
+  let filter: AllExceptionsFilter;
+  let logError: jest.SpyInstance;
+
+  function respond(exception: unknown) {
+    const { host, res } = fakeHost();
+    filter.catch(exception, host);
+    expect(res.status).toHaveBeenCalledTimes(1);
+    expect(res.json).toHaveBeenCalledTimes(1);
+    return { status: res.status.mock.calls[0][0] as number, body: res.json.mock.calls[0][0] };
+  }
+
+  beforeEach(() => {
+    filter = new AllExceptionsFilter();
+    logError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  describe('HttpException', () => {
+    it('keeps its status and message in Nest’s shape', () => {
+      expect(respond(new NotFoundException('User 42 does not exist'))).toEqual({
+        status: 404,
+        body: { statusCode: 404, error: 'Not Found', message: 'User 42 does not exist' },
+      });
+      expect(logError).not.toHaveBeenCalled();
+    });
+
+    it('keeps a list of validation messages', () => {
+      const messages = ['name must not be empty', 'password must be 8 to 256 characters long'];
+
+      expect(respond(new BadRequestException(messages)).body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: messages,
+      });
+    });
+
+    it('keeps a custom error label', () => {
+      const exception = new HttpException({ message: 'Slow down', error: 'Rate Limited' }, 429);
+
+      expect(respond(exception).body).toEqual({
+        statusCode: 429,
+        error: 'Rate Limited',
+        message: 'Slow down',
+      });
+    });
+
+    it('uses a string response as the message', () => {
+      expect(respond(new HttpException('No coffee here', 418))).toEqual({
+        status: 418,
+        body: { statusCode: 418, error: "I'm a Teapot", message: 'No coffee here' },
+      });
+    });
+
+    it('explains a JSON parse error from the body parser', () => {
+      const exception = new BadRequestException('Unexpected token } in JSON at position 10');
+
+      expect(respond(exception).body.message).toBe(
+        'Request body is not valid JSON: Unexpected token } in JSON at position 10',
+      );
+    });
+
+    it('hides the message of a 5xx HttpException and logs it', () => {
+      expect(respond(new ServiceUnavailableException('database at 10.0.0.5 is down'))).toEqual({
+        status: 503,
+        body: { statusCode: 503, error: 'Service Unavailable', message: GENERIC },
+      });
+      expect(logError).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('http-errors from Express middleware', () => {
+    it('gives 413 with a friendly message for a body that is too large', () => {
+      const exception = { status: 413, expose: true, type: 'entity.too.large', message: 'x' };
+
+      expect(respond(exception)).toEqual({
+        status: 413,
+        body: { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large' },
+      });
+    });
+
+    it('keeps the message of an exposed error of an unknown type', () => {
+      const exception = { status: 415, expose: true, type: 'something.else', message: 'Unsupported' };
+
+      expect(respond(exception).body).toEqual({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: 'Unsupported',
+      });
+    });
+
+    it('does not take inherited properties for friendly messages', () => {
+      const exception = { status: 400, expose: true, type: 'constructor', message: 'Bad thing' };
+
+      expect(respond(exception).body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Bad thing',
+      });
+    });
+
+    it.each([
+      ['not exposed', { status: 400, expose: false, message: 'internal detail' }],
+      ['a 5xx', { status: 502, expose: true, message: 'internal detail' }],
+    ])('answers 500 for an error that is %s', (_label, exception) => {
+      expect(respond(exception)).toEqual({
+        status: 500,
+        body: { statusCode: 500, error: 'Internal Server Error', message: GENERIC },
+      });
+    });
+  });
+
+  describe('anything else', () => {
+    it('gives 500 without the stack or the original message, which go to the log', () => {
+      const error = new Error('connection string postgres://app:hunter2@db/app');
+
+      const { status, body } = respond(error);
+
+      expect(status).toBe(500);
+      expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: GENERIC });
+      const serialized = JSON.stringify(body);
+      expect(serialized).not.toContain('hunter2');
+      expect(serialized).not.toContain(error.stack!.split('\n')[1].trim());
+      expect(body).not.toHaveProperty('stack');
+      expect(logError).toHaveBeenCalledWith(
+        'POST /api/users?x=1 failed (request req-123)',
+        expect.stringContaining('hunter2'),
+      );
+    });
+
+    it.each([
+      ['a string', 'boom'],
+      ['null', null],
+      ['undefined', undefined],
+    ])('gives 500 for a thrown %s', (_label, thrown) => {
+      expect(respond(thrown)).toEqual({
+        status: 500,
+        body: { statusCode: 500, error: 'Internal Server Error', message: GENERIC },
+      });
+    });
+  });
+
+  it('destroys the connection instead of answering when headers were already sent', () => {
+    const { host, res } = fakeHost(true);
+
+    filter.catch(new Error('stream broke'), host);
+
+    expect(res.destroy).toHaveBeenCalledTimes(1);
+    expect(res.status).not.toHaveBeenCalled();
+    expect(res.json).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,88 @@
+import { randomBytes, scryptSync } from 'node:crypto';
+import { PasswordHasher } from './password.hasher';
+
+const PASSWORD = 'correct horse battery';
+const HASH_FORMAT = /^\$scrypt\$ln=15,r=8,p=3\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
+
+describe(PasswordHasher.name, () => {
+  let hasher: PasswordHasher;
+  let stored: string;
+
+  beforeAll(async () => {
+    hasher = new PasswordHasher();
+    stored = await hasher.hash(PASSWORD);
+  });
+
+  it('hashes into $scrypt$ln=15,r=8,p=3$salt$hash with a 16-byte salt and a 32-byte key', () => {
+    const match = HASH_FORMAT.exec(stored);
+
+    expect(match).not.toBeNull();
+    expect(Buffer.from(match![1], 'base64')).toHaveLength(16);
+    expect(Buffer.from(match![2], 'base64')).toHaveLength(32);
+  });
+
+  it('salts every hash, so the same password hashes differently', async () => {
+    expect(await hasher.hash(PASSWORD)).not.toBe(stored);
+  });
+
+  it('verifies the right password', async () => {
+    await expect(hasher.verify(PASSWORD, stored)).resolves.toBe(true);
+  });
+
+  it('rejects a wrong password', async () => {
+    await expect(hasher.verify('correct horse battery!', stored)).resolves.toBe(false);
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['a plain-text password', PASSWORD],
+    ['a bcrypt hash', '$2b$12$abcdefghijklmnopqrstuuJ9bN8bY5V8n0lHqGqk5N2pQ0kE6VZ7a'],
+    ['a hash without its key', '$scrypt$ln=15,r=8,p=3$c2FsdA=='],
+    ['a hash with a non-numeric cost', '$scrypt$ln=x,r=8,p=3$c2FsdA==$a2V5'],
+    ['a cost scrypt refuses (ln=0)', '$scrypt$ln=0,r=8,p=3$c2FsdA==$a2V5'],
+    ['a ruinous memory cost (ln=99)', '$scrypt$ln=99,r=8,p=3$c2FsdA==$a2V5'],
+    ['a ruinous block size (r=99)', '$scrypt$ln=15,r=99,p=3$c2FsdA==$a2V5'],
+    ['a zero parallelism (p=0)', '$scrypt$ln=15,r=8,p=0$c2FsdA==$a2V5'],
+  ])('returns false for %s as the stored value', async (_label, malformed) => {
+    await expect(hasher.verify(PASSWORD, malformed)).resolves.toBe(false);
+  });
+
+  it('returns false when the stored key has another length', async () => {
+    const [prefix, salt] = stored.split('$').slice(2, 4);
+    const shortKey = randomBytes(16).toString('base64');
+
+    await expect(hasher.verify(PASSWORD, `$scrypt$${prefix}$${salt}$${shortKey}`)).resolves.toBe(false);
+  });
+
+  it('verifies a hash stored with other cost parameters', async () => {
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 });
+    const cheap = `$scrypt$ln=10,r=8,p=1$${salt.toString('base64')}$${key.toString('base64')}`;
+
+    await expect(hasher.verify(PASSWORD, cheap)).resolves.toBe(true);
+  });
+
+  it('normalises to NFC, so composed and decomposed forms of a password match', async () => {
+    const decomposed = 'Cafe\u0301 au lait';
+    const composed = 'Caf\u00e9 au lait';
+
+    await expect(hasher.verify(composed, await hasher.hash(decomposed))).resolves.toBe(true);
+  });
+
+  it('uses all of a 256-character Unicode password', async () => {
+    const password = '비밀번호🔑'.repeat(51) + 'a';
+    expect(Array.from(password)).toHaveLength(256);
+    const hash = await hasher.hash(password);
+
+    await expect(hasher.verify(password, hash)).resolves.toBe(true);
+    await expect(hasher.verify(password.slice(0, -1) + 'b', hash)).resolves.toBe(false);
+  });
+
+  it('returns the same dummy hash every time', async () => {
+    const first = await hasher.dummyHash();
+    const second = await hasher.dummyHash();
+
+    expect(first).toMatch(HASH_FORMAT);
+    expect(second).toBe(first);
+  });
+});
