@@ -3,6 +3,8 @@ const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option: Jest ignores it inside a project.
+  testTimeout: 30000,
   projects: [
     {
       displayName: 'unit',
@@ -17,7 +19,6 @@ module.exports = {
       rootDir: 'test',
       testRegex: '\\.e2e-spec\\.ts$',
       transform,
-      testTimeout: 30000,
     },
   ],
 };

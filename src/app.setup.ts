@@ -1,11 +1,10 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sessionCookieName } from './auth/session/session.utils';
+import { sessionCookieName } from './auth/session/session.cookie';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { requestId } from './common/request-id.middleware';
 import type { AppConfig } from './config/configuration';
@@ -32,7 +31,6 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: config.secureCookies ? [] : null } },
     }),
   );
-  app.use(cookieParser(config.sessionSecrets));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new ValidationPipe({

@@ -68,6 +68,39 @@ describe('Bad input and errors (e2e)', () => {
     expect(res.status).toBe(400);
   });
 
+  it.each([
+    ['name', { name: null }],
+    ['password', { password: null, currentPassword: PASSWORD }],
+    ['role', { role: null }],
+    ['currentPassword', { password: 'another password', currentPassword: null }],
+  ])('answers null for %s in a PATCH with 400, never 500', async (field, body) => {
+    const agent = t.agent();
+    const { id } = await signUp(agent, 'nullable');
+    await logIn(agent, 'nullable');
+    const res = await agent.patch(`/api/users/${id}`).send(body).expect(400);
+    expect(res.body.message).toEqual([expect.stringMatching(new RegExp(`^${field} `))]);
+  });
+
+  it.each(['99999999999999999999', '1e300', '9223372036854775807'])(
+    'answers offset=%s with 400, never 500',
+    async (offset) => {
+      const agent = t.agent();
+      await signUp(agent, 'pager');
+      await logIn(agent, 'pager');
+      await agent.get(`/api/users?offset=${offset}`).expect(400, /offset must not be greater than/);
+    },
+  );
+
+  it('keeps a conflict message about a name that mentions JSON as it is', async () => {
+    await signUp(t.agent(), 'JSON token x');
+    const res = await t
+      .agent()
+      .post('/api/users')
+      .send({ name: 'JSON token x', password: PASSWORD })
+      .expect(409);
+    expect(res.body.message).toBe('The name "JSON token x" is already taken');
+  });
+
   it('answers a body over 100 kB with 413', async () => {
     const res = await post(JSON.stringify({ name: 'a', password: 'x'.repeat(200_000) })).expect(413);
     expect(res.body).toEqual({

@@ -112,6 +112,8 @@ describe('Users API (e2e)', () => {
     await agent.patch(`/api/users/${missing}`).send({ name: 'x' }).expect(404);
     await agent.delete(`/api/users/${missing}`).expect(404);
     await agent.get('/api/users/not-a-uuid').expect(400, /uuid is expected/);
+    const { id } = (await agent.get('/api/auth/me').expect(200)).body as { id: string };
+    await agent.get(`/api/users/${id.toUpperCase()}`).expect(200, new RegExp(id));
   });
 
   describe('permissions', () => {
@@ -227,6 +229,31 @@ describe('Users API (e2e)', () => {
   });
 
   describe('registration', () => {
+    it('lets exactly one of several simultaneous first sign-ups in when closed', async () => {
+      await t.close();
+      t = await createTestApp({ REGISTRATION: 'closed' });
+      const results = await Promise.all(
+        ['founder', 'stranger1', 'stranger2', 'stranger3'].map((name) =>
+          t.agent().post('/api/users').send({ name, password: PASSWORD }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, 403, 403, 403]);
+      const admin = t.agent();
+      const winner = results.find((r) => r.status === 201)!.body as { name: string; role: string };
+      expect(winner.role).toBe('admin');
+      await logIn(admin, winner.name);
+      expect((await admin.get('/api/users').expect(200)).body.total).toBe(1);
+    });
+
+    it('makes the first user admin even if they asked for role user', async () => {
+      const first = await t
+        .agent()
+        .post('/api/users')
+        .send({ name: 'modest', password: PASSWORD, role: 'user' });
+      expect(first.status).toBe(201);
+      expect(first.body.role).toBe('admin');
+    });
+
     it('lets the first user in even when closed, then only admins create users', async () => {
       await t.close();
       t = await createTestApp({ REGISTRATION: 'closed' });

@@ -9,22 +9,21 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AppConfig } from '../config/configuration';
 import { ErrorResponse } from '../common/error.response';
 import { toUserResponse, UserResponse } from '../users/dto/user.response';
-import type { User } from '../users/users.repository';
+import type { User } from '../users/user';
 import { AuthService } from './auth.service';
 import { CurrentUser } from './current-user.decorator';
 import { LoginDto } from './dto/login.dto';
 import { Public } from './public.decorator';
-import { endSession } from './session/session.utils';
+import { SessionService } from './session/session.service';
 
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly config: AppConfig,
+    private readonly sessions: SessionService,
   ) {}
 
   @Public()
@@ -48,7 +47,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await endSession(req, res, this.config);
+    await this.sessions.end(req, res);
   }
 
   @Get('me')

@@ -1,15 +1,16 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Session } from 'express-session';
 import { AppConfig } from '../config/configuration';
-import type { User } from '../users/users.repository';
+import type { User } from '../users/user';
 import { UsersService } from '../users/users.service';
 import './auth.types';
+import { SessionService } from './session/session.service';
 
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersService,
+    private readonly sessions: SessionService,
     private readonly config: AppConfig,
   ) {}
 
@@ -18,10 +19,7 @@ export class AuthService {
     const user = await this.users.authenticate(name, password);
     // One answer for an unknown name and a wrong password: nothing to enumerate.
     if (!user) throw new UnauthorizedException('Wrong name or password');
-    await promisified(req.session, 'regenerate');
-    req.session.userId = user.id;
-    req.session.authenticatedAt = Date.now();
-    await promisified(req.session, 'save');
+    await this.sessions.start(req, user.id);
     return user;
   }
 
@@ -30,20 +28,13 @@ export class AuthService {
    * means a deleted user or a changed role takes effect at once, in every process.
    */
   async sessionUser(req: Request): Promise<User | undefined> {
-    const session = req.session;
-    if (!session?.userId) return undefined;
-    if (Date.now() - (session.authenticatedAt ?? 0) > this.config.sessionAbsoluteTimeoutMs) {
-      await promisified(session, 'destroy');
-      return undefined;
-    }
-    const user = await this.users.findById(session.userId);
-    if (!user) await promisified(session, 'destroy');
+    const { userId, authenticatedAt = 0 } = req.session ?? {};
+    if (!userId) return undefined;
+    const user =
+      Date.now() - authenticatedAt > this.config.sessionAbsoluteTimeoutMs
+        ? undefined
+        : await this.users.findById(userId);
+    if (!user) await this.sessions.drop(req);
     return user;
   }
-}
-
-function promisified(session: Session, method: 'regenerate' | 'save' | 'destroy'): Promise<void> {
-  return new Promise((resolve, reject) =>
-    session[method]((error?: Error) => (error ? reject(error) : resolve())),
-  );
 }

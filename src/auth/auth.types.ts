@@ -1,4 +1,4 @@
-import type { User } from '../users/users.repository';
+import type { User } from '../users/user';
 
 declare module 'express-session' {
   interface SessionData {

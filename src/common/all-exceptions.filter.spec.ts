@@ -1,10 +1,12 @@
 import {
   type ArgumentsHost,
   BadRequestException,
+  ConflictException,
   HttpException,
   Logger,
   NotFoundException,
   ServiceUnavailableException,
+  UnprocessableEntityException,
 } from '@nestjs/common';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
@@ -83,12 +85,47 @@ describe(AllExceptionsFilter.name, () => {
       });
     });
 
-    it('explains a JSON parse error from the body parser', () => {
-      const exception = new BadRequestException('Unexpected token } in JSON at position 10');
+    describe('JSON parse errors', () => {
+      it.each([
+        'Unexpected token } in JSON at position 10',
+        "Expected property name or '}' in JSON at position 1 (line 1 column 2)",
+        'Unexpected end of JSON input',
+        'Bad control character in string literal in JSON at position 12',
+      ])('explains the 400 for %j from the body parser', (message) => {
+        expect(respond(new BadRequestException(message)).body).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: `Request body is not valid JSON: ${message}`,
+        });
+      });
 
-      expect(respond(exception).body.message).toBe(
-        'Request body is not valid JSON: Unexpected token } in JSON at position 10',
-      );
+      it('passes a 409 through unchanged even when its message mentions a JSON token', () => {
+        const exception = new ConflictException('The name "JSON token x" is already taken');
+
+        expect(respond(exception).body).toEqual({
+          statusCode: 409,
+          error: 'Conflict',
+          message: 'The name "JSON token x" is already taken',
+        });
+      });
+
+      it("leaves a 400 alone when it is not in JSON.parse's wording", () => {
+        expect(respond(new BadRequestException('JSON token in name')).body.message).toBe(
+          'JSON token in name',
+        );
+      });
+
+      it("leaves a 400 alone when JSON.parse's wording is not at the start", () => {
+        const message = 'name "Unexpected token in JSON at position 3" has quotes';
+
+        expect(respond(new BadRequestException(message)).body.message).toBe(message);
+      });
+
+      it("leaves a non-400 alone even in JSON.parse's wording", () => {
+        const exception = new UnprocessableEntityException('Unexpected token } in JSON at position 10');
+
+        expect(respond(exception).body.message).toBe('Unexpected token } in JSON at position 10');
+      });
     });
 
     it('hides the message of a 5xx HttpException and logs it', () => {

@@ -57,7 +57,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return {
         statusCode: status,
         error: error ?? reason(status),
-        message: this.friendly(message ?? reason(status)),
+        message: status === 400 ? explainJson(message ?? reason(status)) : (message ?? reason(status)),
       };
     }
     if (isExposed(exception)) {
@@ -67,13 +67,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return internal(500);
   }
+}
 
-  private friendly(message: string | string[]): string | string[] {
-    // Nest maps body-parser's SyntaxError to a 400 carrying the parser's wording.
-    return typeof message === 'string' && /JSON/.test(message) && /position|Unexpected|token/i.test(message)
-      ? `${FRIENDLY['entity.parse.failed']}: ${message}`
-      : message;
-  }
+// How V8's JSON.parse ends its messages; Nest passes them on when it maps body-parser's SyntaxError.
+const JSON_PARSE_ERROR = / JSON at position \d+( \(line \d+ column \d+\))?$|JSON input$| is not valid JSON$/;
+
+function explainJson(message: string | string[]): string | string[] {
+  return typeof message === 'string' && JSON_PARSE_ERROR.test(message)
+    ? `${FRIENDLY['entity.parse.failed']}: ${message}`
+    : message;
 }
 
 function isExposed(error: unknown): error is ExposedError {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfig, ConfigError, loadConfig } from './configuration';
+import { AppConfig, ConfigError, DEFAULT_DATABASE_URL, loadConfig, parseDatabaseUrl } from './configuration';
 
 const SECRET = 'a-development-secret-for-tests';
 const PRODUCTION_SECRET = 'p'.repeat(32);
@@ -37,8 +37,10 @@ describe(loadConfig.name, () => {
       expect(config.secureCookies).toBe(false);
     });
 
-    it('uses the SQLite file data/app.db', () => {
+    it('uses the SQLite file data/app.db, which DEFAULT_DATABASE_URL names', () => {
       expect(config.database).toEqual({ dialect: 'sqlite', file: 'data/app.db' });
+      expect(DEFAULT_DATABASE_URL).toBe('sqlite:data/app.db');
+      expect(parseDatabaseUrl(DEFAULT_DATABASE_URL)).toEqual(config.database);
     });
 
     it('leaves registration open', () => {
@@ -76,7 +78,7 @@ describe(loadConfig.name, () => {
       SESSION_SECRET: SECRET,
       PORT: '8443',
       HOST: '127.0.0.1',
-      PROTOCOL: 'https',
+      PROTOCOL: 'http',
       REGISTRATION: 'closed',
       SESSION_IDLE_TIMEOUT: '45s',
       SESSION_ABSOLUTE_TIMEOUT: '1h',
@@ -88,8 +90,8 @@ describe(loadConfig.name, () => {
     expect(config).toMatchObject({
       port: 8443,
       host: '127.0.0.1',
-      protocol: 'https',
-      secureCookies: true,
+      protocol: 'http',
+      secureCookies: false,
       registration: 'closed',
       sessionIdleTimeoutMs: 45_000,
       sessionAbsoluteTimeoutMs: 3_600_000,
@@ -114,6 +116,10 @@ describe(loadConfig.name, () => {
     ['SESSION_IDLE_TIMEOUT', '500ms'],
     ['SESSION_ABSOLUTE_TIMEOUT', '12 fortnights'],
     ['PROTOCOL', 'gopher'],
+    ['NODE_ENV', 'staging'],
+    ['NODE_ENV', 'prod'],
+    ['SESSION_IDLE_TIMEOUT', '366d'],
+    ['SESSION_ABSOLUTE_TIMEOUT', '366d'],
     ['REGISTRATION', 'maybe'],
     ['REDIS_URL', 'http://x'],
     ['REDIS_URL', 'cache:6379'],
@@ -123,6 +129,52 @@ describe(loadConfig.name, () => {
     const error = configError({ SESSION_SECRET: SECRET, [variable]: raw });
 
     expect(error.message.startsWith(`${variable} `)).toBe(true);
+  });
+
+  it.each(['https', 'http2'])('refuses PROTOCOL=%s as not supported yet', (protocol) => {
+    const error = configError({ SESSION_SECRET: SECRET, PROTOCOL: protocol });
+
+    expect(error.message).toBe(`PROTOCOL ${protocol} is not supported yet; use http`);
+  });
+
+  it.each(['development', 'production', 'test'])('accepts NODE_ENV=%s', (nodeEnv) => {
+    const config = loadConfig({ SESSION_SECRET: PRODUCTION_SECRET, NODE_ENV: nodeEnv });
+
+    expect(config.nodeEnv).toBe(nodeEnv);
+    expect(config.production).toBe(nodeEnv === 'production');
+  });
+
+  it('names the allowed NODE_ENV values when refusing one', () => {
+    const error = configError({ SESSION_SECRET: SECRET, NODE_ENV: 'Production' });
+
+    expect(error.message).toBe('NODE_ENV must be one of development, production, test (got "Production")');
+  });
+
+  it('refuses a duration over 365 days with the 1s–365d message', () => {
+    const error = configError({ SESSION_SECRET: SECRET, SESSION_ABSOLUTE_TIMEOUT: '366d' });
+
+    expect(error.message).toBe(
+      'SESSION_ABSOLUTE_TIMEOUT must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got "366d")',
+    );
+  });
+
+  it('refuses a duration under a second with the 1s–365d message', () => {
+    const error = configError({ SESSION_SECRET: SECRET, SESSION_IDLE_TIMEOUT: '999ms' });
+
+    expect(error.message).toBe(
+      'SESSION_IDLE_TIMEOUT must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got "999ms")',
+    );
+  });
+
+  it('accepts durations of exactly 1s and 365d', () => {
+    const config = loadConfig({
+      SESSION_SECRET: SECRET,
+      SESSION_IDLE_TIMEOUT: '1s',
+      SESSION_ABSOLUTE_TIMEOUT: '365d',
+    });
+
+    expect(config.sessionIdleTimeoutMs).toBe(1000);
+    expect(config.sessionAbsoluteTimeoutMs).toBe(365 * 24 * 3_600_000);
   });
 
   it('throws ConfigError naming SESSION_ABSOLUTE_TIMEOUT when it is shorter than the idle timeout', () => {
@@ -166,19 +218,51 @@ describe(loadConfig.name, () => {
       expect(error.message).toMatch(/^SESSION_SECRET .*PostgreSQL/);
     });
 
+    // Each of these fails to parse as a URL, so the message quotes the raw value, redacted.
     it.each([
-      'postgres://app:hunter2@db.example:99999/app',
-      'postgres://app:hunter2@db example/app',
-      'postgres://app:hunter2@/app',
-      'mysql://app:hunter2@db.example/app',
-      'postgres://app:hunter2@db.example/app',
-      'postgres://app:hun/ter2@db.example/app',
-      'postgres://app:hunter2/@db example/app',
-    ])('never shows the password of %s in the error message', (databaseUrl) => {
+      ['a port out of range', 'postgres://app:hunter2@db.example:99999/app'],
+      ['a space in the host', 'postgres://app:hunter2@db example/app'],
+      ['an empty host after the credentials', 'postgres://app:hunter2@/app'],
+      ['a slash in the password', 'postgres://app:hun/ter2@db.example/app'],
+      ['a slash after the password', 'postgres://app:hunter2/@db example/app'],
+    ])('never shows the password of a DATABASE_URL with %s', (_label, databaseUrl) => {
       const error = configError({ DATABASE_URL: databaseUrl });
 
+      expect(error.message).toMatch(/^DATABASE_URL is not a valid URL \(got "postgres:\/\/\*\*\*@/);
       expect(error.message).not.toContain('hunter2');
       expect(error.message).not.toContain('ter2');
+    });
+
+    it('shows only the scheme of a URL for another database', () => {
+      const error = configError({ DATABASE_URL: 'mysql://app:hunter2@db.example/app' });
+
+      expect(error.message).toBe('DATABASE_URL must start with sqlite: or postgres:// (got "mysql:")');
+    });
+
+    it('does not repeat a valid URL in the error that follows it', () => {
+      const error = configError({ DATABASE_URL: 'postgres://app:hunter2@db.example/app' });
+
+      expect(error.message).toBe('SESSION_SECRET is required when DATABASE_URL points to PostgreSQL');
+    });
+  });
+
+  describe('REDIS_URL', () => {
+    it.each([
+      ['not a redis URL', 'http://u:hunter2@x'],
+      ['not a URL at all', 'redis://u:hunter2@cache host:6379'],
+    ])('never shows the password of a REDIS_URL that is %s', (_label, redisUrl) => {
+      const error = configError({ SESSION_SECRET: SECRET, REDIS_URL: redisUrl });
+
+      expect(error.message).toMatch(
+        /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL \(got "\w+:\/\/\*\*\*@/,
+      );
+      expect(error.message).not.toContain('hunter2');
+    });
+
+    it('accepts rediss://', () => {
+      const config = loadConfig({ SESSION_SECRET: SECRET, REDIS_URL: 'rediss://:pw@cache:6380/0' });
+
+      expect(config.redisUrl).toBe('rediss://:pw@cache:6380/0');
     });
   });
 

@@ -50,6 +50,8 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'];
 const MIN_PRODUCTION_SECRET_BYTES = 32;
+const MAX_DURATION_MS = 365 * 24 * 3_600_000;
+export const DEFAULT_DATABASE_URL = 'sqlite:data/app.db';
 
 /**
  * Parses and validates the environment. Throws {@link ConfigError} naming the first bad variable.
@@ -57,8 +59,8 @@ const MIN_PRODUCTION_SECRET_BYTES = 32;
  * SQLite database, so sessions survive restarts.
  */
 export function loadConfig(env: Env = process.env): AppConfig {
-  const nodeEnv = value(env, 'NODE_ENV') ?? 'development';
-  const database = parseDatabaseUrl(value(env, 'DATABASE_URL') ?? 'sqlite:data/app.db');
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const database = parseDatabaseUrl(value(env, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL);
   const idle = parseDuration(env, 'SESSION_IDLE_TIMEOUT', '30m');
   const absolute = parseDuration(env, 'SESSION_ABSOLUTE_TIMEOUT', '12h');
   if (absolute < idle) {
@@ -68,7 +70,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodeEnv,
     port: parsePort(env),
     host: value(env, 'HOST') ?? '0.0.0.0',
-    protocol: oneOf(env, 'PROTOCOL', ['http', 'https', 'http2'], 'http'),
+    protocol: parseProtocol(env),
     database,
     redisUrl: parseRedisUrl(value(env, 'REDIS_URL')),
     sessionSecrets: parseSecrets(value(env, 'SESSION_SECRET'), nodeEnv, database),
@@ -96,6 +98,13 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got ${show(raw)})`);
 }
 
+function parseProtocol(env: Env): Protocol {
+  const protocol = oneOf<Protocol>(env, 'PROTOCOL', ['http', 'https', 'http2'], 'http');
+  // Refused rather than accepted and ignored: a Secure cookie over plain HTTP would never be sent.
+  if (protocol !== 'http') throw new ConfigError('PROTOCOL', `${protocol} is not supported yet; use http`);
+  return protocol;
+}
+
 function parsePort(env: Env): number {
   const raw = value(env, 'PORT') ?? '3000';
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
@@ -109,10 +118,10 @@ function parseDuration(env: Env, name: string, fallback: string): number {
   const raw = value(env, name) ?? fallback;
   // A bare number is ambiguous (seconds? milliseconds?), so a unit is required.
   const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 1000) {
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 1000 || parsed > MAX_DURATION_MS) {
     throw new ConfigError(
       name,
-      `must be a duration of at least 1s with a unit, like 45s, 30m or 12h (got ${show(raw)})`,
+      `must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got ${show(raw)})`,
     );
   }
   return parsed;

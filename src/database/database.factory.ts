@@ -42,8 +42,18 @@ function postgresDialect(connectionString: string): PostgresDialect {
   return new PostgresDialect({ pool });
 }
 
+function errorCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+/** True when `error` is a NOT NULL violation in either dialect. */
+export function isNotNullViolation(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'SQLITE_CONSTRAINT_NOTNULL' || code === '23502';
+}
+
 /** True when `error` is a unique-constraint violation in either dialect. */
 export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }

@@ -1,12 +1,11 @@
 import '../runtime-check';
-import { ConfigError, loadConfig } from '../config/configuration';
+import { ConfigError, DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../config/configuration';
 import { createDatabase } from './database.factory';
 import { migrateToLatest } from './migrate';
 
-/** `npm run migrate`: applies pending migrations to the database DATABASE_URL names. */
+/** `npm run migrate`: applies pending migrations to the database DATABASE_URL names (nothing else is read). */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const db = createDatabase(config.database);
+  const db = createDatabase(parseDatabaseUrl(process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL));
   try {
     const applied = await migrateToLatest(db);
     console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date');

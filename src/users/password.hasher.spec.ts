@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync } from 'node:crypto';
+import crypto, { randomBytes, scryptSync } from 'node:crypto';
 import { PasswordHasher } from './password.hasher';
 
 const PASSWORD = 'correct horse battery';
@@ -47,6 +47,40 @@ describe(PasswordHasher.name, () => {
     await expect(hasher.verify(PASSWORD, malformed)).resolves.toBe(false);
   });
 
+  describe('cost bounds of a stored hash', () => {
+    let scrypt: jest.SpyInstance;
+
+    beforeEach(() => {
+      // Stands in for scrypt, so a bound that let a huge cost through fails fast instead of
+      // allocating gigabytes; the real module's scrypt is what the hasher calls.
+      scrypt = jest.spyOn(crypto, 'scrypt').mockImplementation(() => {
+        throw new Error('scrypt stand-in');
+      });
+    });
+
+    afterEach(() => {
+      scrypt.mockRestore();
+    });
+
+    it.each([
+      ['ln=18', '$scrypt$ln=18,r=8,p=3$c2FsdA==$a2V5'],
+      ['r=17', '$scrypt$ln=15,r=17,p=3$c2FsdA==$a2V5'],
+      ['p=5', '$scrypt$ln=15,r=8,p=5$c2FsdA==$a2V5'],
+      ['ln=9', '$scrypt$ln=9,r=8,p=3$c2FsdA==$a2V5'],
+    ])('returns false for %s without running scrypt', async (_label, hostile) => {
+      await expect(hasher.verify(PASSWORD, hostile)).resolves.toBe(false);
+      expect(scrypt).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['the largest accepted cost (ln=17, r=16, p=4)', '$scrypt$ln=17,r=16,p=4$c2FsdA==$a2V5'],
+      ['the smallest accepted cost (ln=10, r=1, p=1)', '$scrypt$ln=10,r=1,p=1$c2FsdA==$a2V5'],
+    ])('runs scrypt for %s', async (_label, stored) => {
+      await expect(hasher.verify(PASSWORD, stored)).resolves.toBe(false);
+      expect(scrypt).toHaveBeenCalledTimes(1);
+    });
+  });
+
   it('returns false when the stored key has another length', async () => {
     const [prefix, salt] = stored.split('$').slice(2, 4);
     const shortKey = randomBytes(16).toString('base64');
@@ -76,6 +110,19 @@ describe(PasswordHasher.name, () => {
 
     await expect(hasher.verify(password, hash)).resolves.toBe(true);
     await expect(hasher.verify(password.slice(0, -1) + 'b', hash)).resolves.toBe(false);
+  });
+
+  it('makes the dummy hash in onModuleInit, and dummyHash then returns that very value', async () => {
+    const fresh = new PasswordHasher();
+    const hash = jest.spyOn(fresh, 'hash');
+
+    await expect(fresh.onModuleInit()).resolves.toBeUndefined();
+    expect(hash).toHaveBeenCalledTimes(1);
+    const made = (await hash.mock.results[0].value) as string;
+
+    await expect(fresh.dummyHash()).resolves.toBe(made);
+    expect(made).toMatch(HASH_FORMAT);
+    expect(hash).toHaveBeenCalledTimes(1);
   });
 
   it('returns the same dummy hash every time', async () => {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
@@ -24,11 +24,16 @@ function derive(password: string, salt: Buffer, logN: number, r: number, p: numb
  * time: each takes 32 MiB, and a burst of logins must not exhaust memory.
  */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleInit {
   private readonly limit = availableParallelism();
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private dummy?: Promise<string>;
+
+  /** Made at start, so not even the first unknown-name login costs an extra hash. */
+  async onModuleInit(): Promise<void> {
+    await this.dummyHash();
+  }
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_LENGTH);
@@ -40,8 +45,8 @@ export class PasswordHasher {
     const match = FORMAT.exec(stored);
     if (!match) return false;
     const [logN, r, p] = match.slice(1, 4).map(Number);
-    // A damaged or hostile row must not cost seconds and gigabytes, nor throw.
-    if (logN < 10 || logN > 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+    // A damaged or hostile row must not cost seconds and gigabytes (at most 256 MiB here), nor throw.
+    if (logN < 10 || logN > 17 || r < 1 || r > 16 || p < 1 || p > 4) return false;
     const expectedKey = Buffer.from(match[5], 'base64');
     try {
       const key = await this.bounded(() => derive(password, Buffer.from(match[4], 'base64'), logN, r, p));

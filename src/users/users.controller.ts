@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -6,7 +7,6 @@ import {
   HttpCode,
   HttpStatus,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Put,
@@ -28,29 +28,32 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AppConfig } from '../config/configuration';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
-import { endSession } from '../auth/session/session.utils';
+import { SessionService } from '../auth/session/session.service';
 import { ErrorResponse } from '../common/error.response';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { RenameUserDto, UpdateUserDto } from './dto/update-user.dto';
 import { toUserResponse, UserPage, UserResponse } from './dto/user.response';
-import type { User } from './users.repository';
+import type { User } from './user';
 import { UsersService } from './users.service';
 
-const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+/** Every route but sign-up needs a login. */
+const LoggedIn = () =>
+  applyDecorators(
+    ApiCookieAuth(),
+    ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Not logged in' }),
+  );
 
 @ApiTags('users')
-@ApiCookieAuth()
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input; `message` lists what is wrong' })
-@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Not logged in' })
 @Controller('api/users')
 export class UsersController {
   constructor(
     private readonly users: UsersService,
-    private readonly config: AppConfig,
+    private readonly sessions: SessionService,
   ) {}
 
   @Public()
@@ -58,7 +61,8 @@ export class UsersController {
   @ApiOperation({
     summary: 'Create a user',
     description:
-      'Anyone may sign up while REGISTRATION=open; admins always may. The very first user becomes admin.',
+      'Anyone may sign up while REGISTRATION=open; admins always may (send the session cookie). ' +
+      'The very first user becomes admin.',
   })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiForbiddenResponse({
@@ -71,6 +75,7 @@ export class UsersController {
   }
 
   @Get()
+  @LoggedIn()
   @ApiOperation({ summary: 'List users, oldest first' })
   @ApiOkResponse({ type: UserPage })
   async list(@Query() { limit, offset }: ListUsersQuery): Promise<UserPage> {
@@ -79,21 +84,23 @@ export class UsersController {
   }
 
   @Get(':id')
+  @LoggedIn()
   @ApiOperation({ summary: 'Get one user' })
   @ApiOkResponse({ type: UserResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
-  async get(@Param('id', uuid) id: string): Promise<UserResponse> {
+  async get(@Param('id', ParseIdPipe) id: string): Promise<UserResponse> {
     return toUserResponse(await this.users.get(id));
   }
 
   @Put(':id')
+  @LoggedIn()
   @ApiOperation({ summary: 'Rename a user (yourself, or anyone as admin)' })
   @ApiOkResponse({ type: UserResponse })
   @ApiForbiddenResponse({ type: ErrorResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Name taken' })
   async rename(
-    @Param('id', uuid) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() dto: RenameUserDto,
     @CurrentUser() actor: User,
   ): Promise<UserResponse> {
@@ -101,24 +108,39 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @LoggedIn()
   @ApiOperation({
     summary: 'Change name, password or role',
     description:
-      'Yourself or anyone as admin. Changing your own password needs currentPassword; only admins change roles.',
+      'Yourself or anyone as admin; only admins change roles. Changing your own password needs ' +
+      'currentPassword, gives this session a new id and ends your other sessions; an admin ' +
+      "resetting someone's password ends all of theirs.",
   })
   @ApiOkResponse({ type: UserResponse })
   @ApiForbiddenResponse({ type: ErrorResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Name taken, or the last admin demoted' })
   async update(
-    @Param('id', uuid) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() dto: UpdateUserDto,
     @CurrentUser() actor: User,
+    @Req() req: Request,
   ): Promise<UserResponse> {
-    return toUserResponse(await this.users.update(id, dto, actor));
+    const user = await this.users.update(id, dto, actor);
+    if (dto.password !== undefined) {
+      // Whoever held the old password must not keep a way in (DESIGN §5: new id at password change).
+      if (actor.id === id) {
+        await this.sessions.start(req, id);
+        await this.sessions.endOthers(req, id);
+      } else {
+        await this.sessions.endAll(id);
+      }
+    }
+    return toUserResponse(user);
   }
 
   @Delete(':id')
+  @LoggedIn()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "Delete a user (yourself, or anyone as admin); ends that user's sessions" })
   @ApiNoContentResponse()
@@ -126,12 +148,13 @@ export class UsersController {
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The last admin' })
   async remove(
-    @Param('id', uuid) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @CurrentUser() actor: User,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
     await this.users.remove(id, actor);
-    if (actor.id === id) await endSession(req, res, this.config);
+    await this.sessions.endAll(id);
+    if (actor.id === id) await this.sessions.end(req, res);
   }
 }

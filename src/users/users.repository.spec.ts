@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, isUniqueViolation } from '../database/database.factory';
+import { createDatabase } from '../database/database.factory';
 import type { Database, Role } from '../database/database.types';
 import { migrateToLatest } from '../database/migrate';
 import { nameKey } from './user-name';
-import { type User, UsersRepository } from './users.repository';
+import type { User } from './user';
+import { UsersRepository } from './users.repository';
 
 describe(UsersRepository.name, () => {
   let dir: string;
@@ -15,16 +16,31 @@ describe(UsersRepository.name, () => {
   let repository: UsersRepository;
   let clock: number;
 
-  function create(name: string, role?: Role): Promise<User> {
+  function attempt(name: string, options: { role?: Role; onlyIfFirst?: boolean } = {}) {
     clock += 1000;
     return repository.create({
       id: randomUUID(),
       name,
       nameKey: nameKey(name),
       passwordHash: `hash-of-${name}`,
-      role,
+      ...options,
       now: new Date(clock).toISOString(),
     });
+  }
+
+  /** Creates a user the test needs; an outcome other than a user fails the test. */
+  async function create(name: string, role?: Role): Promise<User> {
+    const created = await attempt(name, { role });
+    if (typeof created === 'string') throw new Error(`could not create ${name}: ${created}`);
+    return created;
+  }
+
+  async function count(): Promise<number> {
+    const { n } = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(n);
   }
 
   beforeEach(async () => {
@@ -69,14 +85,42 @@ describe(UsersRepository.name, () => {
       });
     });
 
-    it('throws a unique violation for a name key already taken', async () => {
+    it("returns 'name-taken' for a name key already taken, and inserts nothing", async () => {
       await create('Émile');
 
-      const error: unknown = await create('E\u0301MILE').catch((e: unknown) => e);
+      await expect(attempt('E\u0301MILE')).resolves.toBe('name-taken');
+      expect(await count()).toBe(1);
+    });
+
+    it('throws other driver errors', async () => {
+      const error: unknown = await attempt('alice', { role: 'owner' as Role }).catch((e: unknown) => e);
 
       // Not toBeInstanceOf(Error): better-sqlite3's native module keeps the first test file's realm.
-      expect(error).toHaveProperty('message', expect.stringContaining('UNIQUE'));
-      expect(isUniqueViolation(error)).toBe(true);
+      expect(error).toHaveProperty('code', 'SQLITE_CONSTRAINT_CHECK');
+      expect(await count()).toBe(0);
+    });
+
+    describe('with onlyIfFirst', () => {
+      it('creates the first user, as admin, in an empty table', async () => {
+        const created = await attempt('founder', { onlyIfFirst: true });
+
+        expect(created).toMatchObject({ name: 'founder', role: 'admin' });
+        expect(await count()).toBe(1);
+      });
+
+      it("returns 'not-first' and inserts nothing once a user exists", async () => {
+        await create('founder');
+
+        await expect(attempt('latecomer', { onlyIfFirst: true })).resolves.toBe('not-first');
+        expect(await count()).toBe(1);
+        await expect(repository.findWithPasswordByNameKey('latecomer')).resolves.toBeUndefined();
+      });
+
+      it('makes no difference when false', async () => {
+        await create('founder');
+
+        await expect(attempt('second', { onlyIfFirst: false })).resolves.toMatchObject({ role: 'user' });
+      });
     });
   });
 
@@ -206,15 +250,14 @@ describe(UsersRepository.name, () => {
       ).resolves.toMatchObject({ name: 'boss', role: 'admin' });
     });
 
-    it('throws a unique violation when renaming onto a taken name key', async () => {
+    it("returns 'name-taken' when renaming onto a taken name key, and leaves the row", async () => {
       await create('alice');
       const bob = await create('bob');
 
-      const error: unknown = await repository
-        .update(bob.id, { name: 'ALICE', nameKey: 'alice' }, new Date().toISOString())
-        .catch((e: unknown) => e);
-
-      expect(isUniqueViolation(error)).toBe(true);
+      await expect(
+        repository.update(bob.id, { name: 'ALICE', nameKey: 'alice' }, new Date().toISOString()),
+      ).resolves.toBe('name-taken');
+      await expect(repository.findById(bob.id)).resolves.toEqual(bob);
     });
   });
 

@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { type ExpressionBuilder, Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, Kysely, type RawBuilder, sql } from 'kysely';
+import { isNotNullViolation, isUniqueViolation } from '../database/database.factory';
 import type { Database, Role, UsersTable } from '../database/database.types';
+import type { User } from './user';
 
-const USER_COLUMNS = ['id', 'name', 'role', 'createdAt', 'updatedAt'] as const;
-
-/** A user as the rest of the server sees it: never with the password hash. */
-export type User = Pick<UsersTable, (typeof USER_COLUMNS)[number]>;
+const USER_COLUMNS = [
+  'id',
+  'name',
+  'role',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof User)[];
 
 export interface NewUser {
   id: string;
@@ -14,12 +19,17 @@ export interface NewUser {
   passwordHash: string;
   /** When omitted, the first user ever becomes admin and everyone after a user. */
   role?: Role;
+  /** Insert only if there is no user yet, as admin (closed registration's one exception); `role` is then ignored. */
+  onlyIfFirst?: boolean;
   now: string;
 }
 
 export type UserChanges = Partial<Pick<UsersTable, 'name' | 'nameKey' | 'passwordHash' | 'role'>>;
 
-/** Holds all SQL about users. Unique-name violations surface as the driver's error. */
+/**
+ * Holds all SQL about users. Outcomes the caller must handle come back as strings, so driver
+ * error codes stay in the data layer.
+ */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -67,34 +77,52 @@ export class UsersRepository {
     return (await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
   }
 
-  create(user: NewUser): Promise<User> {
-    // One statement decides "first user" and inserts, so two first sign-ups cannot both see none.
-    const role =
-      user.role ?? sql<Role>`(case when exists (select 1 from users) then 'user' else 'admin' end)`;
-    return this.db
-      .insertInto('users')
-      .values({
-        id: user.id,
-        name: user.name,
-        nameKey: user.nameKey,
-        passwordHash: user.passwordHash,
-        role,
-        createdAt: user.now,
-        updatedAt: user.now,
-      })
-      .returning(USER_COLUMNS)
-      .executeTakeFirstOrThrow();
+  async create(user: NewUser): Promise<User | 'name-taken' | 'not-first'> {
+    // The statement itself decides "first user": atomic on SQLite, whose writes are serialised.
+    // With onlyIfFirst a later user gets a NULL role, which the NOT NULL constraint refuses.
+    // (On PostgreSQL, READ COMMITTED lets two truly simultaneous first sign-ups both see none.)
+    const firstAdmin = (later: RawBuilder<unknown>) =>
+      sql<Role>`(case when exists (select 1 from users) then ${later} else 'admin' end)`;
+    const role = user.onlyIfFirst ? firstAdmin(sql`null`) : (user.role ?? firstAdmin(sql`'user'`));
+    try {
+      return await this.db
+        .insertInto('users')
+        .values({
+          id: user.id,
+          name: user.name,
+          nameKey: user.nameKey,
+          passwordHash: user.passwordHash,
+          role,
+          createdAt: user.now,
+          updatedAt: user.now,
+        })
+        .returning(USER_COLUMNS)
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'name-taken';
+      if (user.onlyIfFirst && isNotNullViolation(error)) return 'not-first';
+      throw error;
+    }
   }
 
   /** Applies `changes`; refuses to demote the last admin. */
-  async update(id: string, changes: UserChanges, now: string): Promise<User | 'missing' | 'last-admin'> {
+  async update(
+    id: string,
+    changes: UserChanges,
+    now: string,
+  ): Promise<User | 'missing' | 'last-admin' | 'name-taken'> {
     let query = this.db
       .updateTable('users')
       .set({ ...changes, updatedAt: now })
       .where('id', '=', id);
     if (changes.role === 'user') query = query.where((eb) => this.keepsAnAdmin(eb));
-    const updated = await query.returning(USER_COLUMNS).executeTakeFirst();
-    return updated ?? ((await this.findById(id)) ? 'last-admin' : 'missing');
+    try {
+      const updated = await query.returning(USER_COLUMNS).executeTakeFirst();
+      return updated ?? ((await this.findById(id)) ? 'last-admin' : 'missing');
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'name-taken';
+      throw error;
+    }
   }
 
   /** Deletes the user (their stored sessions go with them); refuses to delete the last admin. */
@@ -108,7 +136,8 @@ export class UsersRepository {
     return (await this.findById(id)) ? 'last-admin' : 'missing';
   }
 
-  // Checked inside the same statement as the write, so two admins cannot remove each other at once.
+  // Checked inside the same statement as the write: on SQLite two admins cannot remove each other
+  // at once. (PostgreSQL needs stricter isolation for that guarantee.)
   private keepsAnAdmin(eb: ExpressionBuilder<Database, 'users'>) {
     return eb.or([
       eb('role', '<>', 'admin'),

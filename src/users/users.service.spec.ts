@@ -9,22 +9,23 @@ import { loadConfig, type Registration } from '../config/configuration';
 import type { Role, UsersTable } from '../database/database.types';
 import type { PasswordHasher } from './password.hasher';
 import { nameKey } from './user-name';
-import type { NewUser, User, UserChanges, UsersRepository } from './users.repository';
+import type { User } from './user';
+import type { NewUser, UserChanges, UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 type Public<T> = Pick<T, keyof T>;
 
-function uniqueViolation(): Error {
-  return Object.assign(new Error('UNIQUE constraint failed: users.name_key'), {
-    code: 'SQLITE_CONSTRAINT_UNIQUE',
-  });
-}
+const CLOSED = 'Registration is closed: ask an admin to create your account';
 
 function withoutHash({ id, name, role, createdAt, updatedAt }: UsersTable): User {
   return { id, name, role, createdAt, updatedAt };
 }
 
-/** Keeps users in a Map and follows the real repository's rules (first user admin, last admin kept). */
+/**
+ * Keeps users in a Map and follows the real repository's rules: first user admin, unique name
+ * keys ('name-taken'), `onlyIfFirst` ('not-first', checked before the name like SQLite's NOT NULL
+ * before UNIQUE) and the last admin kept.
+ */
 class FakeUsersRepository implements Public<UsersRepository> {
   readonly rows = new Map<string, UsersTable>();
 
@@ -51,8 +52,10 @@ class FakeUsersRepository implements Public<UsersRepository> {
     return Promise.resolve(this.rows.size > 0);
   }
 
-  create(user: NewUser): Promise<User> {
-    if (this.taken(user.nameKey)) return Promise.reject(uniqueViolation());
+  create(user: NewUser): Promise<User | 'name-taken' | 'not-first'> {
+    if (user.onlyIfFirst && user.role === undefined && this.rows.size > 0)
+      return Promise.resolve('not-first');
+    if (this.taken(user.nameKey)) return Promise.resolve('name-taken');
     const row: UsersTable = {
       id: user.id,
       name: user.name,
@@ -66,12 +69,15 @@ class FakeUsersRepository implements Public<UsersRepository> {
     return Promise.resolve(withoutHash(row));
   }
 
-  update(id: string, changes: UserChanges, now: string): Promise<User | 'missing' | 'last-admin'> {
+  update(
+    id: string,
+    changes: UserChanges,
+    now: string,
+  ): Promise<User | 'missing' | 'last-admin' | 'name-taken'> {
     const row = this.rows.get(id);
     if (!row) return Promise.resolve('missing');
-    if (changes.nameKey !== undefined && this.taken(changes.nameKey, id)) {
-      return Promise.reject(uniqueViolation());
-    }
+    if (changes.nameKey !== undefined && this.taken(changes.nameKey, id))
+      return Promise.resolve('name-taken');
     if (changes.role === 'user' && this.isLastAdmin(row)) return Promise.resolve('last-admin');
     Object.assign(row, changes, { updatedAt: now });
     return Promise.resolve(withoutHash(row));
@@ -96,6 +102,10 @@ class FakeUsersRepository implements Public<UsersRepository> {
 
 // A fake hasher keeps these tests fast; the real scrypt hasher has its own spec.
 class FakePasswordHasher implements Public<PasswordHasher> {
+  onModuleInit(): Promise<void> {
+    return Promise.resolve();
+  }
+
   hash(password: string): Promise<string> {
     return Promise.resolve(`fake$${password.normalize('NFC')}`);
   }
@@ -135,6 +145,12 @@ describe(UsersService.name, () => {
     };
     users.rows.set(row.id, row);
     return withoutHash(row);
+  }
+
+  /** A caller as the session sees them, without a row: lets a test start from an empty table. */
+  function caller(role: Role): User {
+    const now = new Date().toISOString();
+    return { id: randomUUID(), name: `a ${role}`, role, createdAt: now, updatedAt: now };
   }
 
   beforeEach(() => {
@@ -199,7 +215,7 @@ describe(UsersService.name, () => {
 
         await expect(
           makeService('closed').create({ name: 'stranger', password: 'a long password' }),
-        ).rejects.toThrow(ForbiddenException);
+        ).rejects.toThrow(CLOSED);
         expect(users.rows.size).toBe(1);
       });
 
@@ -240,31 +256,101 @@ describe(UsersService.name, () => {
       });
     });
 
-    it('throws ConflictException when the name is taken in another case or normalisation', async () => {
+    it("throws ConflictException naming the name when the repository answers 'name-taken'", async () => {
       seed('Émile', 'admin');
 
-      await expect(
-        makeService().create({ name: 'E\u0301MILE', password: 'a long password' }),
-      ).rejects.toThrow(ConflictException);
+      const attempt = makeService().create({ name: 'E\u0301MILE', password: 'a long password' });
+
+      await expect(attempt).rejects.toThrow(ConflictException);
+      await expect(attempt).rejects.toThrow('The name "E\u0301MILE" is already taken');
+      expect(users.rows.size).toBe(1);
     });
 
-    it('turns a PostgreSQL unique violation into ConflictException', async () => {
-      jest
-        .spyOn(users, 'create')
-        .mockRejectedValue(Object.assign(new Error('duplicate key'), { code: '23505' }));
-
-      await expect(makeService().create({ name: 'dup', password: 'a long password' })).rejects.toThrow(
-        ConflictException,
-      );
-    });
-
-    it('passes other repository errors through unchanged', async () => {
-      const failure = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    // Driver error codes are the repository's business: the service maps outcomes, not errors.
+    it.each([
+      ['an I/O error', 'SQLITE_IOERR'],
+      ['even a unique violation', '23505'],
+    ])('passes %s from the repository through unchanged', async (_label, code) => {
+      const failure = Object.assign(new Error('driver failure'), { code });
       jest.spyOn(users, 'create').mockRejectedValue(failure);
 
       await expect(makeService().create({ name: 'unlucky', password: 'a long password' })).rejects.toBe(
         failure,
       );
+    });
+
+    describe('the role passed to the repository', () => {
+      it.each([
+        ['an anonymous caller', undefined],
+        ['a non-admin', 'user' as const],
+      ])('is never the one %s asked for', async (_label, actorRole) => {
+        seed('root', 'admin');
+        const create = jest.spyOn(users, 'create');
+
+        await makeService().create(
+          { name: 'newcomer', password: 'a long password', role: 'user' },
+          actorRole && caller(actorRole),
+        );
+
+        expect(create).toHaveBeenCalledTimes(1);
+        expect(create.mock.calls[0][0].role).toBeUndefined();
+      });
+
+      it.each(['user', 'admin'] as const)('is the one an admin asked for (%s)', async (role) => {
+        const admin = seed('root', 'admin');
+        const create = jest.spyOn(users, 'create');
+
+        await makeService().create({ name: 'newcomer', password: 'a long password', role }, admin);
+
+        expect(create.mock.calls[0][0].role).toBe(role);
+      });
+    });
+
+    describe('onlyIfFirst', () => {
+      it.each([
+        ['an anonymous caller', undefined],
+        ['a non-admin', 'user' as const],
+      ])('is true for %s under closed registration', async (_label, actorRole) => {
+        const create = jest.spyOn(users, 'create');
+
+        await makeService('closed').create(
+          { name: 'founder', password: 'a long password' },
+          actorRole && caller(actorRole),
+        );
+
+        expect(create).toHaveBeenCalledTimes(1);
+        expect(create.mock.calls[0][0].onlyIfFirst).toBe(true);
+      });
+
+      it.each([
+        ['an anonymous caller under open registration', 'open', undefined],
+        ['a non-admin under open registration', 'open', 'user'],
+        ['an admin under open registration', 'open', 'admin'],
+        ['an admin under closed registration', 'closed', 'admin'],
+      ] as const)('is false for %s', async (_label, registration, actorRole) => {
+        seed('root', 'admin');
+        const create = jest.spyOn(users, 'create');
+
+        await makeService(registration).create(
+          { name: 'newcomer', password: 'a long password' },
+          actorRole && caller(actorRole),
+        );
+
+        expect(create).toHaveBeenCalledTimes(1);
+        expect(create.mock.calls[0][0].onlyIfFirst).toBe(false);
+      });
+
+      it("turns 'not-first' into ForbiddenException when a first sign-up wins the race", async () => {
+        // Both sign-ups saw an empty table; the other one inserted first.
+        jest.spyOn(users, 'hasAnyUser').mockResolvedValue(false);
+        seed('winner', 'admin');
+
+        const attempt = makeService('closed').create({ name: 'loser', password: 'a long password' });
+
+        await expect(attempt).rejects.toThrow(ForbiddenException);
+        await expect(attempt).rejects.toThrow(CLOSED);
+        expect(users.rows.size).toBe(1);
+      });
     });
   });
 
@@ -375,8 +461,19 @@ describe(UsersService.name, () => {
       expect(users.rows.get(admin.id)?.role).toBe('admin');
     });
 
-    it('throws ConflictException when the new name is taken', async () => {
-      await expect(makeService().update(alice.id, { name: 'BOB' }, alice)).rejects.toThrow(ConflictException);
+    it("throws ConflictException naming the name when the repository answers 'name-taken'", async () => {
+      const attempt = makeService().update(alice.id, { name: 'BOB' }, alice);
+
+      await expect(attempt).rejects.toThrow(ConflictException);
+      await expect(attempt).rejects.toThrow('The name "BOB" is already taken');
+      expect(users.rows.get(alice.id)?.name).toBe('alice');
+    });
+
+    it('passes a repository error through unchanged, even a unique violation', async () => {
+      const failure = Object.assign(new Error('duplicate key'), { code: '23505' });
+      jest.spyOn(users, 'update').mockRejectedValue(failure);
+
+      await expect(makeService().update(alice.id, { name: 'BOB' }, alice)).rejects.toBe(failure);
     });
 
     it('throws NotFoundException when the user is missing', async () => {

@@ -7,12 +7,14 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/configuration';
-import { isUniqueViolation } from '../database/database.factory';
 import type { CreateUserDto } from './dto/create-user.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { PasswordHasher } from './password.hasher';
+import type { User } from './user';
 import { nameKey } from './user-name';
-import { type User, type UserChanges, UsersRepository } from './users.repository';
+import { type UserChanges, UsersRepository } from './users.repository';
+
+const CLOSED = 'Registration is closed: ask an admin to create your account';
 
 @Injectable()
 export class UsersService {
@@ -26,23 +28,22 @@ export class UsersService {
   async create(dto: CreateUserDto, actor?: User): Promise<User> {
     const admin = actor?.role === 'admin';
     if (dto.role === 'admin' && !admin) throw new ForbiddenException('Only an admin can create an admin');
-    if (!admin && this.config.registration === 'closed' && (await this.users.hasAnyUser())) {
-      throw new ForbiddenException('Registration is closed: ask an admin to create your account');
-    }
-    const passwordHash = await this.passwords.hash(dto.password);
-    try {
-      return await this.users.create({
-        id: randomUUID(),
-        name: dto.name,
-        nameKey: nameKey(dto.name),
-        passwordHash,
-        // Anyone else gets the default, so the very first user is admin even if they sent role "user".
-        role: admin ? dto.role : undefined,
-        now: new Date().toISOString(),
-      });
-    } catch (error) {
-      throw this.conflictOr(error, dto.name);
-    }
+    const closedToCaller = !admin && this.config.registration === 'closed';
+    if (closedToCaller && (await this.users.hasAnyUser())) throw new ForbiddenException(CLOSED);
+    const created = await this.users.create({
+      id: randomUUID(),
+      name: dto.name,
+      nameKey: nameKey(dto.name),
+      passwordHash: await this.passwords.hash(dto.password),
+      // Anyone else gets the default, so the very first user is admin even if they sent role "user".
+      role: admin ? dto.role : undefined,
+      // Re-checked in the insert itself: a sign-up racing the first one must not slip in.
+      onlyIfFirst: closedToCaller,
+      now: new Date().toISOString(),
+    });
+    if (created === 'not-first') throw new ForbiddenException(CLOSED);
+    if (created === 'name-taken') throw nameTaken(dto.name);
+    return created;
   }
 
   list(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
@@ -91,14 +92,10 @@ export class UsersService {
     }
     if (Object.keys(changes).length === 0) return target;
 
-    let result: Awaited<ReturnType<UsersRepository['update']>>;
-    try {
-      result = await this.users.update(id, changes, new Date().toISOString());
-    } catch (error) {
-      throw this.conflictOr(error, dto.name);
-    }
+    const result = await this.users.update(id, changes, new Date().toISOString());
     if (result === 'missing') throw new NotFoundException(`User ${id} does not exist`);
     if (result === 'last-admin') throw new ConflictException('The last admin cannot stop being an admin');
+    if (result === 'name-taken') throw nameTaken(dto.name);
     return result;
   }
 
@@ -121,8 +118,8 @@ export class UsersService {
       throw new ForbiddenException('currentPassword is not your current password');
     }
   }
+}
 
-  private conflictOr(error: unknown, name: string | undefined): unknown {
-    return isUniqueViolation(error) ? new ConflictException(`The name "${name}" is already taken`) : error;
-  }
+function nameTaken(name: string | undefined): ConflictException {
+  return new ConflictException(`The name "${name}" is already taken`);
 }

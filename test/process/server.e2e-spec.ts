@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,10 +24,16 @@ describe('The server process', () => {
       'ftp://x',
       'Configuration error: DATABASE_URL must start with sqlite: or postgres:// (got "ftp:")',
     ],
+    ['PROTOCOL', 'https', 'Configuration error: PROTOCOL https is not supported yet; use http'],
+    [
+      'NODE_ENV',
+      'prod',
+      'Configuration error: NODE_ENV must be one of development, production, test (got "prod")',
+    ],
     [
       'SESSION_IDLE_TIMEOUT',
       'soon',
-      'Configuration error: SESSION_IDLE_TIMEOUT must be a duration of at least 1s with a unit, like 45s, 30m or 12h (got "soon")',
+      'Configuration error: SESSION_IDLE_TIMEOUT must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got "soon")',
     ],
   ])('stops with exit code 1 and one line when %s=%s', async (name, value, line) => {
     const result = await run(cwd, [MAIN], { [name]: value });
@@ -90,11 +96,12 @@ describe('The server process', () => {
     }
   });
 
-  it('applies migrations with the migrate command, once', async () => {
+  it('applies migrations with the migrate command, once, reading nothing but DATABASE_URL', async () => {
     const cli = join(MAIN, '..', 'database', 'migrate.cli.js');
-    const first = await run(cwd, [cli]);
+    const first = await run(cwd, [cli], { PORT: 'not-read-here' });
     expect(first).toMatchObject({ code: 0, stdout: 'Applied migrations: 0001-users-and-sessions\n' });
     const second = await run(cwd, [cli]);
     expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date\n' });
+    expect(existsSync(join(cwd, 'data', 'session-secret'))).toBe(false);
   });
 });

@@ -9,7 +9,9 @@ import { loadConfig } from '../../config/configuration';
 import { createDatabase } from '../../database/database.factory';
 import type { Database } from '../../database/database.types';
 import { migrateToLatest } from '../../database/migrate';
+import { Store } from 'express-session';
 import { DatabaseSessionStore } from './database-session.store';
+import { SessionStore } from './session-store';
 
 const IDLE_MS = 30 * 60_000;
 
@@ -155,33 +157,169 @@ describe(DatabaseSessionStore.name, () => {
     });
   });
 
+  it('is a SessionStore, and so an express-session Store', () => {
+    expect(store).toBeInstanceOf(SessionStore);
+    expect(store).toBeInstanceOf(Store);
+  });
+
   describe('touch', () => {
-    it('does not write when the stored deadline is recent', async () => {
+    // A write is an UPDATE, so spying on updateTable tells a write from a skip without comparing clocks.
+    function spyOnWrites() {
+      return jest.spyOn(db, 'updateTable');
+    }
+
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it('does not write right after get read a deadline that is still recent', async () => {
       await set('sid-1', sessionData());
-      const { expiresAt } = (await row('sid-1'))!;
+      await get('sid-1');
+      const writes = spyOnWrites();
 
       await touch('sid-1', sessionData());
 
-      await expect(row('sid-1')).resolves.toMatchObject({ expiresAt });
+      expect(writes).not.toHaveBeenCalled();
     });
 
-    it('moves the deadline to now plus the idle timeout when the stored one is old', async () => {
+    it('moves the deadline to now plus the idle timeout when get read an old one', async () => {
       await set('sid-1', sessionData());
-      await setExpiresAt('sid-1', Date.now() + 60_000);
+      // One minute moved is the threshold for a 30-minute idle timeout: min(60 s, idle / 10).
+      await setExpiresAt('sid-1', Date.now() + IDLE_MS - 61_000);
+      await get('sid-1');
+      const writes = spyOnWrites();
 
       const before = Date.now();
       await touch('sid-1', sessionData());
       const after = Date.now();
 
+      expect(writes).toHaveBeenCalledTimes(1);
       const stored = await row('sid-1');
       expect(stored?.expiresAt).toBeGreaterThanOrEqual(before + IDLE_MS);
       expect(stored?.expiresAt).toBeLessThanOrEqual(after + IDLE_MS);
+    });
+
+    it('does not write when get read a deadline moved by a little less than the threshold', async () => {
+      await set('sid-1', sessionData());
+      await setExpiresAt('sid-1', Date.now() + IDLE_MS - 50_000);
+      await get('sid-1');
+      const writes = spyOnWrites();
+
+      await touch('sid-1', sessionData());
+
+      expect(writes).not.toHaveBeenCalled();
+    });
+
+    it('always writes when no get for that sid came before it', async () => {
+      await set('sid-1', sessionData());
+      await setExpiresAt('sid-1', Date.now() + IDLE_MS);
+      const writes = spyOnWrites();
+
+      const before = Date.now();
+      await touch('sid-1', sessionData());
+
+      expect(writes).toHaveBeenCalledTimes(1);
+      expect((await row('sid-1'))?.expiresAt).toBeGreaterThanOrEqual(before + IDLE_MS);
+    });
+
+    it("does not take another sid's read as its own", async () => {
+      await set('sid-1', sessionData());
+      await set('sid-2', sessionData());
+      await get('sid-1');
+      const writes = spyOnWrites();
+
+      await touch('sid-2', sessionData());
+
+      expect(writes).toHaveBeenCalledTimes(1);
+    });
+
+    it('uses up the read: a second touch after one get writes', async () => {
+      await set('sid-1', sessionData());
+      await get('sid-1');
+      const writes = spyOnWrites();
+
+      await touch('sid-1', sessionData());
+      await touch('sid-1', sessionData());
+
+      expect(writes).toHaveBeenCalledTimes(1);
+    });
+
+    it('remembers nothing from a get that found no live session', async () => {
+      await set('sid-1', sessionData());
+      await setExpiresAt('sid-1', Date.now() - 1000);
+      await expect(get('sid-1')).resolves.toBeNull();
+      const writes = spyOnWrites();
+
+      await touch('sid-1', sessionData());
+
+      expect(writes).toHaveBeenCalledTimes(1);
+    });
+
+    it('forgets the read when the session is set again', async () => {
+      await set('sid-1', sessionData());
+      await get('sid-1');
+      await set('sid-1', sessionData());
+      const writes = spyOnWrites();
+
+      await touch('sid-1', sessionData());
+
+      expect(writes).toHaveBeenCalledTimes(1);
+    });
+
+    it('forgets the read when the session is destroyed, and then creates no row', async () => {
+      await set('sid-1', sessionData());
+      await get('sid-1');
+      await destroy('sid-1');
+      const writes = spyOnWrites();
+
+      await touch('sid-1', sessionData());
+
+      expect(writes).toHaveBeenCalledTimes(1);
+      await expect(row('sid-1')).resolves.toBeUndefined();
     });
 
     it('does not create a row for an unknown sid', async () => {
       await touch('no-such-sid', sessionData());
 
       await expect(row('no-such-sid')).resolves.toBeUndefined();
+    });
+  });
+
+  describe('destroyByUser', () => {
+    let alice: string;
+    let bob: string;
+
+    async function sids(): Promise<string[]> {
+      const rows = await db.selectFrom('sessions').select('sid').orderBy('sid').execute();
+      return rows.map((r) => r.sid);
+    }
+
+    beforeEach(async () => {
+      alice = await insertUser();
+      bob = await insertUser();
+      await set('alice-1', sessionData(alice));
+      await set('alice-2', sessionData(alice));
+      await set('alice-3', sessionData(alice));
+      await set('bob-1', sessionData(bob));
+      await set('anonymous', sessionData());
+    });
+
+    it("removes all of the user's sessions and keeps everyone else's", async () => {
+      await store.destroyByUser(alice);
+
+      await expect(sids()).resolves.toEqual(['anonymous', 'bob-1']);
+    });
+
+    it('keeps exceptSid', async () => {
+      await store.destroyByUser(alice, 'alice-2');
+
+      await expect(sids()).resolves.toEqual(['alice-2', 'anonymous', 'bob-1']);
+    });
+
+    it('does nothing for a user without sessions', async () => {
+      await store.destroyByUser(randomUUID());
+
+      await expect(sids()).resolves.toHaveLength(5);
     });
   });
 });

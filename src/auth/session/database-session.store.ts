@@ -1,24 +1,28 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Store, type SessionData } from 'express-session';
+import type { SessionData } from 'express-session';
 import { Kysely } from 'kysely';
 import { AppConfig } from '../../config/configuration';
 import type { Database } from '../../database/database.types';
 import '../auth.types';
+import { SessionStore } from './session-store';
 
-type Callback<T = void> = (error?: unknown, result?: T) => void;
+type Done = (error?: unknown) => void;
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+const MAX_REMEMBERED_DEADLINES = 10_000;
 
 /**
  * express-session store on the app's database, so every process sees the same sessions.
- * The row's `expires_at` is the idle deadline; a read ignores dead rows and a periodic prune
- * deletes them. `touch` writes only when the deadline has moved by a useful amount, so reads
- * stay reads (DESIGN §8).
+ * The row's `expires_at` is the idle deadline; reads ignore dead rows and a periodic prune
+ * deletes them. `touch` writes only when the deadline has moved by a useful amount, judged
+ * against what `get` read in the same request, so most requests are reads only (DESIGN §8).
  */
 @Injectable()
-export class DatabaseSessionStore extends Store implements OnModuleInit, OnModuleDestroy {
+export class DatabaseSessionStore extends SessionStore implements OnModuleInit, OnModuleDestroy {
   private pruneTimer?: NodeJS.Timeout;
   private readonly touchAfterMs: number;
+  /** sid → deadline read by `get`, consumed by the `touch` of the same request. */
+  private readonly loadedDeadlines = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -37,59 +41,54 @@ export class DatabaseSessionStore extends Store implements OnModuleInit, OnModul
     clearInterval(this.pruneTimer);
   }
 
-  override get(sid: string, callback: Callback<SessionData | null>): void {
-    void this.db
+  override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
+    const read = this.db
       .selectFrom('sessions')
-      .select('data')
+      .select(['data', 'expiresAt'])
       .where('sid', '=', sid)
       .where('expiresAt', '>', Date.now())
       .executeTakeFirst()
-      .then(
-        (row) => callback(null, row ? parseSession(row.data) : null),
-        (error) => callback(error),
-      );
+      .then((row) => {
+        const session = row ? parseSession(row.data) : null;
+        if (row && session) this.remember(sid, row.expiresAt);
+        return session;
+      });
+    deliver(read, callback);
   }
 
-  override set(sid: string, session: SessionData, callback?: Callback): void {
-    const row = {
-      userId: session.userId ?? null,
-      data: JSON.stringify(session),
-      expiresAt: this.deadline(),
-    };
-    void this.db
-      .insertInto('sessions')
-      .values({ sid, ...row })
-      .onConflict((oc) => oc.column('sid').doUpdateSet(row))
-      .execute()
-      .then(
-        () => callback?.(),
-        (error) => callback?.(error),
-      );
+  override set(sid: string, session: SessionData, callback?: Done): void {
+    this.loadedDeadlines.delete(sid);
+    const row = { userId: session.userId ?? null, data: JSON.stringify(session), expiresAt: this.deadline() };
+    deliver(
+      this.db
+        .insertInto('sessions')
+        .values({ sid, ...row })
+        .onConflict((oc) => oc.column('sid').doUpdateSet(row))
+        .execute(),
+      callback,
+    );
   }
 
-  override destroy(sid: string, callback?: Callback): void {
-    void this.db
-      .deleteFrom('sessions')
-      .where('sid', '=', sid)
-      .execute()
-      .then(
-        () => callback?.(),
-        (error) => callback?.(error),
-      );
+  override destroy(sid: string, callback?: Done): void {
+    this.loadedDeadlines.delete(sid);
+    deliver(this.db.deleteFrom('sessions').where('sid', '=', sid).execute(), callback);
   }
 
-  override touch(sid: string, _session: SessionData, callback?: Callback): void {
+  override touch(sid: string, _session: SessionData, callback?: Done): void {
+    const loaded = this.loadedDeadlines.get(sid);
+    this.loadedDeadlines.delete(sid);
     const expiresAt = this.deadline();
-    void this.db
-      .updateTable('sessions')
-      .set({ expiresAt })
-      .where('sid', '=', sid)
-      .where('expiresAt', '<', expiresAt - this.touchAfterMs)
-      .execute()
-      .then(
-        () => callback?.(),
-        (error) => callback?.(error),
-      );
+    if (loaded !== undefined && expiresAt - loaded < this.touchAfterMs) {
+      deliver(Promise.resolve(), callback);
+      return;
+    }
+    deliver(this.db.updateTable('sessions').set({ expiresAt }).where('sid', '=', sid).execute(), callback);
+  }
+
+  async destroyByUser(userId: string, exceptSid?: string): Promise<void> {
+    let query = this.db.deleteFrom('sessions').where('userId', '=', userId);
+    if (exceptSid !== undefined) query = query.where('sid', '<>', exceptSid);
+    await query.execute();
   }
 
   /** Deletes dead rows; returns how many. */
@@ -101,6 +100,20 @@ export class DatabaseSessionStore extends Store implements OnModuleInit, OnModul
   private deadline(): number {
     return Date.now() + this.config.sessionIdleTimeoutMs;
   }
+
+  private remember(sid: string, deadline: number): void {
+    // Only an optimisation: requests that never reach touch (errors) must not grow it without bound.
+    if (this.loadedDeadlines.size >= MAX_REMEMBERED_DEADLINES) this.loadedDeadlines.clear();
+    this.loadedDeadlines.set(sid, deadline);
+  }
+}
+
+/** Hands a promise's outcome to a Node-style callback, outside the promise chain. */
+function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) => void): void {
+  work.then(
+    (result) => process.nextTick(() => callback?.(null, result)),
+    (error: unknown) => process.nextTick(() => callback?.(error)),
+  );
 }
 
 /** A row that does not hold a session (damaged, or written by something else) is no session. */

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import session, { type Store } from 'express-session';
 import type { AppConfig } from '../../config/configuration';
-import { sessionCookieName, sessionCookieOptions } from './session.utils';
+import { sessionCookieName, sessionCookieOptions } from './session.cookie';
 
 /**
  * Sessions are created only at login (`saveUninitialized: false`), never for anonymous visits.

@@ -19,6 +19,7 @@ export class ListUsersQuery {
   @IsOptional()
   @Type(() => Number)
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   @IsInt({ message: 'offset must be a whole number' })
   offset: number = 0;
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import type { Role } from '../../database/database.types';
-import { IsPassword, IsRole, IsUserName } from './user-fields';
+import { Absent, IsPassword, IsRole, IsUserName } from './user-fields';
 
 /** `PUT /api/users/:id`: the whole editable representation, which is the name. */
 export class RenameUserDto {
@@ -18,7 +18,7 @@ export class UpdateUserDto {
   password?: string;
 
   @ApiPropertyOptional({ format: 'password', description: 'Required to change your own password' })
-  @IsOptional()
+  @Absent()
   @MaxLength(1024)
   @IsString()
   currentPassword?: string;

@@ -1,11 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, ValidateBy } from 'class-validator';
+import { IsIn, ValidateBy, ValidateIf } from 'class-validator';
 import type { Role } from '../../database/database.types';
 import { characterCount, normalizeName, userNameProblem } from '../user-name';
 
 export const ROLES: readonly Role[] = ['admin', 'user'];
+
+/** Skips validation only when the field is absent; unlike IsOptional, `null` is still checked (and refused). */
+export const Absent = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 
 /** A user name: normalised and trimmed first, then 1–64 characters with no control characters. */
 export function IsUserName(options: { optional?: boolean } = {}): PropertyDecorator {
@@ -17,7 +20,7 @@ export function IsUserName(options: { optional?: boolean } = {}): PropertyDecora
   };
   return applyDecorators(
     options.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [Absent()] : []),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeName(value) : value)),
     ValidateBy({
       name: 'isUserName',
@@ -30,11 +33,11 @@ export function IsUserName(options: { optional?: boolean } = {}): PropertyDecora
 }
 
 /** A password: 8–256 characters of any script, kept exactly as typed (never trimmed or cut). */
-export function IsPassword(options: { optional?: boolean; property?: string } = {}): PropertyDecorator {
+export function IsPassword(options: { optional?: boolean } = {}): PropertyDecorator {
   const doc = { format: 'password', minLength: 8, maxLength: 256, example: 'correct horse battery' };
   return applyDecorators(
     options.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
-    ...(options.optional ? [IsOptional()] : []),
+    ...(options.optional ? [Absent()] : []),
     ValidateBy({
       name: 'isPassword',
       validator: {
@@ -52,7 +55,7 @@ export function IsPassword(options: { optional?: boolean; property?: string } = 
 export function IsRole(): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ enum: ROLES, description: 'Only an admin may set it' }),
-    IsOptional(),
+    Absent(),
     IsIn(ROLES, { message: `role must be one of: ${ROLES.join(', ')}` }),
   );
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Role } from '../../database/database.types';
-import type { User } from '../users.repository';
+import type { User } from '../user';
 import { ROLES } from './user-fields';
 
 export class UserResponse {

@@ -1,0 +1,31 @@
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import cookieParser from 'cookie-parser';
+import { AppConfig } from '../../config/configuration';
+import { DatabaseSessionStore } from './database-session.store';
+import { createSessionMiddleware } from './session.middleware';
+import { SessionService } from './session.service';
+import { SessionStore } from './session-store';
+
+/** Session storage and the express-session middleware; imported by AuthModule and UsersModule. */
+@Module({
+  providers: [{ provide: SessionStore, useClass: DatabaseSessionStore }, SessionService],
+  exports: [SessionService],
+})
+export class SessionModule implements NestModule {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: SessionStore,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(
+        createSessionMiddleware(this.config, this.store),
+        // After the session, never before: express-session falls back to req.cookies when the
+        // header's cookie is not validly signed, and cookie-parser turns "j:" cookies into objects.
+        cookieParser(this.config.sessionSecrets),
+      )
+      // Only under /api: pages, assets, docs and health checks never pay for a store lookup.
+      .forRoutes({ path: 'api/*path', method: RequestMethod.ALL });
+  }
+}
