@@ -16,7 +16,8 @@ export const PACKAGE = JSON.parse(readFileSync(join(__dirname, '..', 'package.js
 };
 
 /**
- * Everything applied around the modules: proxies, headers, cookies, validation, errors, docs.
+ * Everything applied around the modules: proxies, headers, validation, errors, docs (sessions
+ * are SessionModule's, on /api only).
  * `main.ts` and the e2e tests both call it, so tests run the real wiring.
  */
 export function setupApp(app: NestExpressApplication, config: AppConfig): void {
