@@ -27,5 +27,6 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
+  { files: ['public/**/*.js'], languageOptions: { sourceType: 'module', globals: globals.browser } },
   prettier,
 );

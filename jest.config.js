@@ -1,4 +1,4 @@
-// Unit specs live beside the code; e2e and process-level specs in test/.
+// Unit specs live beside the code; e2e, process-level and browser specs in test/.
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
 /** @type {import('jest').Config} */
@@ -18,6 +18,14 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: 'test',
       testRegex: '\\.e2e-spec\\.ts$',
+      transform,
+    },
+    // Real Chromium against the built server: `npm run test:browser`, not part of `npm test`.
+    {
+      displayName: 'browser',
+      testEnvironment: 'node',
+      rootDir: 'test',
+      testRegex: '\\.browser-spec\\.ts$',
       transform,
     },
   ],

@@ -2,22 +2,18 @@ import { ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionCookieName } from './auth/session/session.cookie';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { requestId } from './common/request-id.middleware';
 import type { AppConfig } from './config/configuration';
-
-export const PACKAGE = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  description: string;
-};
+import { PACKAGE } from './package-info';
+import { pageLanguage } from './pages/language';
+import { PageRenderer, PUBLIC_DIR } from './pages/page-renderer';
 
 /**
- * Everything applied around the modules: proxies, headers, validation, errors, docs (sessions
- * are SessionModule's, on /api only).
+ * Everything applied around the modules: proxies, headers, assets, validation, errors, docs
+ * (sessions are SessionModule's, on /api only).
  * `main.ts` and the e2e tests both call it, so tests run the real wiring.
  */
 export function setupApp(app: NestExpressApplication, config: AppConfig): void {
@@ -32,7 +28,17 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: config.secureCookies ? [] : null } },
     }),
   );
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useStaticAssets(join(PUBLIC_DIR, 'assets'), {
+    prefix: '/assets/',
+    index: false,
+    redirect: false,
+    dotfiles: 'ignore',
+    // Names carry no content hash, so browsers revalidate each time (Cache-Control: public,
+    // max-age=0), which ETag and Last-Modified make a cheap 304.
+    maxAge: 0,
+  });
+  const pages = app.get(PageRenderer);
+  app.useGlobalFilters(new AllExceptionsFilter((req) => pages.render('404', { lang: pageLanguage(req) })));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -34,6 +34,8 @@ describe('Swagger / OpenAPI (e2e)', () => {
     expect(Object.keys(doc.paths['/api/auth/login'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/api/auth/logout'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/api/auth/me'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/auth/status'])).toEqual(['get']);
+    expect(Object.keys(doc.paths).filter((path) => !path.startsWith('/api/'))).toEqual([]);
   });
 
   it('documents the cookie auth and the status codes', () => {

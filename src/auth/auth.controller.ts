@@ -12,8 +12,10 @@ import type { Request, Response } from 'express';
 import { ErrorResponse } from '../common/error.response';
 import { toUserResponse, UserResponse } from '../users/dto/user.response';
 import type { User } from '../users/user';
+import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { CurrentUser } from './current-user.decorator';
+import { AuthStatus } from './dto/auth-status.response';
 import { LoginDto } from './dto/login.dto';
 import { Public } from './public.decorator';
 import { SessionService } from './session/session.service';
@@ -24,6 +26,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionService,
+    private readonly users: UsersService,
   ) {}
 
   @Public()
@@ -48,6 +51,17 @@ export class AuthController {
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.sessions.end(req, res);
+  }
+
+  @Public()
+  @Get('status')
+  @ApiOperation({
+    summary: 'Who is here, and may they sign up',
+    description: 'For pages: never 401, so a logged-out visit is not an error.',
+  })
+  @ApiOkResponse({ type: AuthStatus })
+  async status(@CurrentUser() user?: User): Promise<AuthStatus> {
+    return { user: user ? toUserResponse(user) : null, signUpOpen: await this.users.signUpOpen() };
   }
 
   @Get('me')

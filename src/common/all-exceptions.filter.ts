@@ -11,6 +11,9 @@ interface ExposedError {
   type?: string;
 }
 
+// Machines read these; people browse everything else and get the HTML 404 page.
+const API_PATH = /^\/(api|docs-json)(\/|$)/;
+
 const FRIENDLY: Record<string, string> = {
   'entity.too.large': 'Request body is too large',
   'entity.parse.failed': 'Request body is not valid JSON',
@@ -28,6 +31,9 @@ const FRIENDLY: Record<string, string> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  /** @param notFoundPage renders the HTML 404 page for paths outside the API. */
+  constructor(private readonly notFoundPage?: (req: Request) => string) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
@@ -41,6 +47,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (res.headersSent) {
       res.destroy();
+      return;
+    }
+    if (body.statusCode === 404 && this.notFoundPage && !API_PATH.test(req.path)) {
+      res.status(404).type('html').setHeader('Cache-Control', 'no-cache');
+      res.send(this.notFoundPage(req));
       return;
     }
     res.status(body.statusCode).json(body);

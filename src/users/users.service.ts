@@ -46,6 +46,11 @@ export class UsersService {
     return created;
   }
 
+  /** Whether an anonymous visitor may create an account now. */
+  async signUpOpen(): Promise<boolean> {
+    return this.config.registration === 'open' || !(await this.users.hasAnyUser());
+  }
+
   list(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
     return this.users.page(limit, offset);
   }

@@ -1,0 +1,35 @@
+import { Controller, Get, Header, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { PACKAGE } from '../package-info';
+import { Public } from '../auth/public.decorator';
+import { pageLanguage } from './language';
+import { PageRenderer } from './page-renderer';
+
+@ApiExcludeController()
+@Public()
+@Controller()
+export class PagesController {
+  constructor(private readonly pages: PageRenderer) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  users(@Req() req: Request): string {
+    return this.pages.render('index', { lang: pageLanguage(req) });
+  }
+
+  /** Live facts about the request that served it: under the cluster, reloading shows other pids. */
+  @Get('about')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  about(@Req() req: Request): string {
+    return this.pages.render('about', {
+      lang: pageLanguage(req),
+      version: PACKAGE.version,
+      protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+      pid: process.pid,
+      node: process.version,
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PageRenderer } from './page-renderer';
+import { PagesController } from './pages.controller';
+
+/** The users page, the about page and the HTML 404 page; assets are served by `setupApp`. */
+@Module({
+  controllers: [PagesController],
+  providers: [PageRenderer],
+  exports: [PageRenderer],
+})
+export class PagesModule {}
