@@ -21,6 +21,15 @@ function rawGet(t: TestApp, path: string): Promise<{ status: number; location?: 
   });
 }
 
+function directives(csp: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (csp ?? '').split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name, values.join(' ')];
+    }),
+  );
+}
+
 describe('Pages and assets (e2e)', () => {
   let t: TestApp;
 
@@ -61,6 +70,7 @@ describe('Pages and assets (e2e)', () => {
     expect(page.text).toContain('data-i18n="notFound.title"');
     await t.agent().get('/api/no/such/thing').expect(404).expect('Content-Type', /json/);
     await t.agent().get('/api').expect(404).expect('Content-Type', /json/);
+    await t.agent().get('/API/No/Such/Thing').expect(404).expect('Content-Type', /json/);
   });
 
   it('serves assets with their types, validators and a revalidating Cache-Control', async () => {
@@ -98,14 +108,32 @@ describe('Pages and assets (e2e)', () => {
     expect(res.body).not.toContain('"dependencies"');
   });
 
-  it('keeps a strict Content-Security-Policy: no inline or foreign scripts', async () => {
+  it('keeps a strict Content-Security-Policy: nothing inline, nothing foreign', async () => {
     const res = await t.agent().get('/').expect(200);
-    const csp = res.get('Content-Security-Policy')!;
-    expect(csp).toContain("script-src 'self';");
-    expect(csp).toContain("script-src-attr 'none'");
-    expect(csp).toContain("object-src 'none'");
+    const csp = directives(res.get('Content-Security-Policy'));
+    expect(csp).toMatchObject({
+      'script-src': "'self'",
+      'script-src-attr': "'none'",
+      'style-src': "'self'",
+      'font-src': "'self'",
+      'object-src': "'none'",
+    });
+    expect(res.get('Content-Security-Policy')).not.toMatch(/unsafe-inline|https:/);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(res.text).not.toMatch(/\son[a-z]+=/);
+  });
+
+  it('relaxes the policy for Swagger UI only as far as inline styles, never scripts', async () => {
+    const docs = directives((await t.agent().get('/docs').expect(200)).get('Content-Security-Policy'));
+    expect(docs).toMatchObject({ 'style-src': "'self' 'unsafe-inline'", 'script-src': "'self'" });
+    const api = (await t.agent().get('/api/auth/status').expect(200)).get('Content-Security-Policy');
+    expect(api).not.toContain('unsafe-inline');
+  });
+
+  it('says that pages vary by language preference', async () => {
+    expect((await t.agent().get('/').expect(200)).get('Vary')).toBe('Accept-Language, Cookie');
+    expect((await t.agent().get('/about').expect(200)).get('Vary')).toBe('Accept-Language, Cookie');
+    expect((await t.agent().get('/nope').expect(404)).get('Vary')).toBe('Accept-Language, Cookie');
   });
 
   it('tells the page who is logged in and whether sign-up is open, without a 401', async () => {

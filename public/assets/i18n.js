@@ -46,7 +46,14 @@ const TEXTS = {
     'add.done': '{name} was added.',
     'error.network': 'The server could not be reached. Check your connection and try again.',
     'error.loggedOut': 'Your session has ended. Please log in again.',
+    'error.wrongLogin': 'Wrong name or password.',
+    'error.gone': 'That user no longer exists. The list has been reloaded.',
+    'error.nameTaken': 'That name is already taken. Please choose another.',
+    'error.lastAdmin': 'The last admin cannot be deleted or lose the admin role.',
+    'error.forbidden': 'You are not allowed to do that: {message}',
+    'error.invalid': 'Please check what you entered: {message}',
     'error.status': 'The request failed ({status}): {message}',
+    'languages.label': 'Language',
     'about.title': 'About this server',
     'about.what':
       'A NestJS backend grown from the classic Node http-module lessons: a users API, cookie sessions, and these pages.',
@@ -103,7 +110,14 @@ const TEXTS = {
     'add.done': '{name}님을 추가했습니다.',
     'error.network': '서버에 연결할 수 없습니다. 연결을 확인하고 다시 시도하세요.',
     'error.loggedOut': '세션이 끝났습니다. 다시 로그인하세요.',
+    'error.wrongLogin': '이름 또는 비밀번호가 틀렸습니다.',
+    'error.gone': '그 사용자는 더 이상 없습니다. 목록을 다시 불러왔습니다.',
+    'error.nameTaken': '이미 사용 중인 이름입니다. 다른 이름을 고르세요.',
+    'error.lastAdmin': '마지막 관리자는 삭제하거나 관리자 역할을 뺄 수 없습니다.',
+    'error.forbidden': '그 작업을 할 권한이 없습니다: {message}',
+    'error.invalid': '입력한 내용을 확인하세요: {message}',
     'error.status': '요청이 실패했습니다 ({status}): {message}',
+    'languages.label': '언어',
     'about.title': '이 서버에 대하여',
     'about.what':
       'Node http 모듈 강의에서 출발한 NestJS 백엔드입니다: 사용자 API, 쿠키 세션, 그리고 이 페이지들.',
@@ -123,6 +137,10 @@ const listeners = [];
 
 export function language() {
   return document.documentElement.lang === 'ko' ? 'ko' : 'en';
+}
+
+function savedLanguage() {
+  return /(?:^|;\s*)lang=(ko|en)(?:;|$)/.exec(document.cookie)?.[1];
 }
 
 /** The text for `key` in the current language, with `{placeholders}` filled in. */
@@ -153,10 +171,18 @@ function setLanguage(lang) {
   for (const listener of listeners) listener();
 }
 
+/** The saved choice wins over the server's pick: a page restored by Back may predate the switch. */
+function applySavedLanguage() {
+  const saved = savedLanguage();
+  if (saved && saved !== language()) setLanguage(saved);
+  else translatePage();
+}
+
 /** Translates the page and wires the language switch. */
 export function initLanguage() {
   for (const button of document.querySelectorAll('[data-lang]')) {
     button.addEventListener('click', () => setLanguage(button.dataset.lang));
   }
-  translatePage();
+  applySavedLanguage();
+  window.addEventListener('pageshow', (event) => event.persisted && applySavedLanguage());
 }

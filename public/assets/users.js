@@ -3,7 +3,7 @@ import { initLanguage, onLanguageChange, t, translatePage } from './i18n.js';
 const PAGE_SIZE = 10;
 const $ = (id) => document.getElementById(id);
 
-const state = { user: null, signUpOpen: false, offset: 0, page: null };
+const state = { user: null, signUpOpen: false, offset: 0, page: null, message: null };
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -24,44 +24,65 @@ async function api(method, path, body) {
       credentials: 'same-origin',
     });
   } catch {
-    throw new ApiError(0, { message: t('error.network') });
+    throw new ApiError(0, null);
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 
-function say(message) {
-  $('error').hidden = true;
-  $('status').textContent = message;
-  $('status').hidden = !message;
+/** The words for a failure: the common cases in the page's language, the server's text otherwise. */
+function explain(error) {
+  if (error.status === 0) return ['error.network'];
+  if (error.status === 401) return [state.user ? 'error.loggedOut' : 'error.wrongLogin'];
+  if (error.status === 404) return ['error.gone'];
+  if (error.status === 409 && /already taken/.test(error.message)) return ['error.nameTaken'];
+  if (error.status === 409 && /last admin/.test(error.message)) return ['error.lastAdmin'];
+  if (error.status === 403) return ['error.forbidden', { message: error.message }];
+  if (error.status === 400) return ['error.invalid', { message: error.message }];
+  return ['error.status', { status: error.status, message: error.message }];
 }
 
-function complain(error) {
-  $('status').hidden = true;
-  if (error.status === 0) $('error').textContent = error.message;
-  else if (error.status === 401 && state.user) $('error').textContent = t('error.loggedOut');
-  else $('error').textContent = t('error.status', { status: error.status, message: error.message });
-  $('error').hidden = false;
-  if (error.status === 401 && state.user) {
-    state.user = null;
-    render();
+/** Shows a message (kept as a key, so a language switch re-words it) in the live region. */
+function show(kind, key, values) {
+  state.message = key ? { kind, key, values } : null;
+  renderMessage();
+}
+
+function renderMessage() {
+  const message = state.message;
+  for (const region of ['status', 'error']) {
+    // Emptied first and filled on the next frame, so the same words said twice are announced twice.
+    $(region).textContent = '';
+    if (region !== message?.kind) continue;
+    requestAnimationFrame(() => {
+      if (state.message === message) $(region).textContent = t(message.key, message.values);
+    });
   }
 }
 
+const say = (key, values) => show('status', key, values);
+
 /**
- * Runs an action, reporting any failure in words; the form's button is disabled meanwhile.
- * Actions refresh the list before saying they succeeded, so the message never contradicts it.
+ * Runs an action with its control disabled meanwhile; a failure is put into words, and a list
+ * that may be stale (someone else changed it) is reloaded.
  */
-async function attempt(form, action) {
-  const button = form?.querySelector('button[type="submit"]');
-  if (button) button.disabled = true;
+async function attempt(control, action) {
+  if (control) control.disabled = true;
   try {
     await action();
   } catch (error) {
-    complain(error);
+    const [key, values] = explain(error);
+    show('error', key, values);
+    if (error.status === 401 && state.user) {
+      state.user = null;
+      render();
+      $('login-name').focus();
+    } else if ([403, 404, 409].includes(error.status) && state.user) {
+      await refresh().catch(() => undefined);
+    }
   } finally {
-    if (button) button.disabled = false;
+    if (control) control.disabled = false;
   }
 }
 
@@ -75,12 +96,14 @@ async function loadStatus() {
   state.signUpOpen = status.signUpOpen;
 }
 
-async function loadUsers() {
-  state.page = await api('GET', `/api/users?limit=${PAGE_SIZE}&offset=${state.offset}`);
-  if (state.page.items.length === 0 && state.offset > 0) {
-    state.offset = Math.max(0, state.offset - PAGE_SIZE);
-    state.page = await api('GET', `/api/users?limit=${PAGE_SIZE}&offset=${state.offset}`);
+async function loadUsers(offset = state.offset) {
+  let page = await api('GET', `/api/users?limit=${PAGE_SIZE}&offset=${offset}`);
+  if (page.items.length === 0 && offset > 0) {
+    offset = Math.max(0, Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+    page = await api('GET', `/api/users?limit=${PAGE_SIZE}&offset=${offset}`);
   }
+  state.page = page;
+  state.offset = offset;
 }
 
 function canChange(user) {
@@ -104,6 +127,10 @@ function renderUsers() {
   $('next').disabled = state.offset + items.length >= total;
 }
 
+function rowButton(id, selector) {
+  return $('user-list').querySelector(`[data-id="${CSS.escape(id)}"] ${selector}`);
+}
+
 function userRow(user) {
   const row = $('user-row').content.firstElementChild.cloneNode(true);
   translatePage(row);
@@ -115,9 +142,8 @@ function userRow(user) {
   const remove = row.querySelector('.delete');
   const form = row.querySelector('.rename-form');
   const input = form.querySelector('input');
-  const inputId = `rename-${user.id}`;
-  input.id = inputId;
-  form.querySelector('label').htmlFor = inputId;
+  input.id = `rename-${user.id}`;
+  form.querySelector('label').htmlFor = input.id;
   rename.setAttribute('aria-label', `${t('users.rename')}: ${user.name}`);
   remove.setAttribute('aria-label', `${t('users.delete')}: ${user.name}`);
   if (!canChange(user)) row.querySelector('.actions').remove();
@@ -134,26 +160,29 @@ function userRow(user) {
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void attempt(form, async () => {
+    void attempt(form.querySelector('button[type="submit"]'), async () => {
       const renamed = await api('PUT', `/api/users/${user.id}`, { name: input.value });
       if (renamed.id === state.user.id) state.user = renamed;
       await refresh();
-      say(t('users.renamed', { name: renamed.name }));
+      say('users.renamed', { name: renamed.name });
+      rowButton(user.id, '.rename')?.focus();
     });
   });
   remove.addEventListener('click', () => {
     if (!window.confirm(t('users.confirmDelete', { name: user.name }))) return;
-    void attempt(null, async () => {
+    void attempt(remove, async () => {
       await api('DELETE', `/api/users/${user.id}`);
       if (user.id === state.user.id) {
         state.user = null;
         await loadStatus();
-        say(t('users.deletedSelf'));
         render();
+        say('users.deletedSelf');
+        $('login-name').focus();
         return;
       }
       await refresh();
-      say(t('users.deleted', { name: user.name }));
+      say('users.deleted', { name: user.name });
+      $('users-title').focus();
     });
   });
   return row;
@@ -164,6 +193,7 @@ function render() {
   $('anonymous').hidden = Boolean(user);
   $('member').hidden = !user;
   $('signup').hidden = Boolean(user) || !state.signUpOpen;
+  renderMessage();
   if (!user) return;
   $('greeting').textContent = t('greeting', { name: user.name });
   $('add-user').hidden = user.role !== 'admin';
@@ -184,11 +214,11 @@ async function logIn(name, password) {
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = event.currentTarget;
-  void attempt(form, async () => {
+  void attempt(form.querySelector('button[type="submit"]'), async () => {
     const { name, password } = fields(form);
     await logIn(name, password);
     form.reset();
-    say('');
+    show(null);
     $('greeting').focus();
   });
 });
@@ -196,49 +226,54 @@ $('login-form').addEventListener('submit', (event) => {
 $('signup-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = event.currentTarget;
-  void attempt(form, async () => {
+  void attempt(form.querySelector('button[type="submit"]'), async () => {
     const { name, password } = fields(form);
     await api('POST', '/api/users', { name, password });
     await logIn(name, password);
     form.reset();
-    say(t('signup.done'));
+    say('signup.done');
+    $('greeting').focus();
   });
 });
 
 $('add-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = event.currentTarget;
-  void attempt(form, async () => {
+  void attempt(form.querySelector('button[type="submit"]'), async () => {
     const created = await api('POST', '/api/users', fields(form));
     form.reset();
     await refresh();
-    say(t('add.done', { name: created.name }));
+    say('add.done', { name: created.name });
+    $('add-name').focus();
   });
 });
 
-$('logout').addEventListener('click', () => {
-  void attempt(null, async () => {
+$('logout').addEventListener('click', (event) => {
+  void attempt(event.currentTarget, async () => {
     await api('POST', '/api/auth/logout');
     state.user = null;
     state.page = null;
     await loadStatus();
     render();
-    say(t('logout.done'));
+    say('logout.done');
     $('login-name').focus();
   });
 });
 
-$('previous').addEventListener('click', () => {
-  state.offset = Math.max(0, state.offset - PAGE_SIZE);
-  void attempt(null, refresh);
-});
+/** Moves to another page of users; the offset changes only once that page has arrived. */
+function turnPage(button, offset) {
+  void attempt(button, async () => {
+    await loadUsers(Math.max(0, offset));
+    render();
+  }).then(() => {
+    if (button.disabled) (button.id === 'next' ? $('previous') : $('next')).focus();
+  });
+}
 
-$('next').addEventListener('click', () => {
-  state.offset += PAGE_SIZE;
-  void attempt(null, refresh);
-});
+$('previous').addEventListener('click', (event) => turnPage(event.currentTarget, state.offset - PAGE_SIZE));
+$('next').addEventListener('click', (event) => turnPage(event.currentTarget, state.offset + PAGE_SIZE));
 
-$('greeting').tabIndex = -1;
+for (const id of ['greeting', 'users-title']) $(id).tabIndex = -1;
 initLanguage();
 onLanguageChange(render);
 void attempt(null, async () => {

@@ -12,7 +12,7 @@ interface ExposedError {
 }
 
 // Machines read these; people browse everything else and get the HTML 404 page.
-const API_PATH = /^\/(api|docs-json)(\/|$)/;
+const API_PATH = /^\/(api|docs-json)(\/|$)/i;
 
 const FRIENDLY: Record<string, string> = {
   'entity.too.large': 'Request body is too large',
@@ -50,7 +50,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (body.statusCode === 404 && this.notFoundPage && !API_PATH.test(req.path)) {
-      res.status(404).type('html').setHeader('Cache-Control', 'no-cache');
+      res
+        .status(404)
+        .type('html')
+        .setHeader('Cache-Control', 'no-cache')
+        .setHeader('Vary', 'Accept-Language, Cookie');
       res.send(this.notFoundPage(req));
       return;
     }

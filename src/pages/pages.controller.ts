@@ -1,10 +1,13 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { PACKAGE } from '../package-info';
 import { Public } from '../auth/public.decorator';
+import { PACKAGE } from '../package-info';
 import { pageLanguage } from './language';
 import { PageRenderer } from './page-renderer';
+
+// Each page's language depends on the visitor's cookie and Accept-Language.
+const VARY = 'Accept-Language, Cookie';
 
 @ApiExcludeController()
 @Public()
@@ -14,6 +17,7 @@ export class PagesController {
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Vary', VARY)
   @Header('Cache-Control', 'no-cache')
   users(@Req() req: Request): string {
     return this.pages.render('index', { lang: pageLanguage(req) });
@@ -22,6 +26,7 @@ export class PagesController {
   /** Live facts about the request that served it: under the cluster, reloading shows other pids. */
   @Get('about')
   @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Vary', VARY)
   @Header('Cache-Control', 'no-store')
   about(@Req() req: Request): string {
     return this.pages.render('about', {

@@ -78,32 +78,43 @@ describe('Pages in Chromium', () => {
     await context.close();
   });
 
-  it('shows API errors to the person in words', async () => {
+  /** The HTTP error and Chromium's console line that one deliberately failed request leaves. */
+  const failed = (status: number, path: string): unknown[] => [
+    `HTTP ${status}: ${server.url}${path}`,
+    expect.stringMatching(new RegExp(`^console: Failed to load resource: .*status of ${status}`)),
+  ];
+
+  async function logInOnPage(page: Page, name: string, password: string, labels = ['Name', 'Password']) {
+    const login = page.locator('#login-form');
+    await login.getByLabel(labels[0]).fill(name);
+    await login.getByLabel(labels[1]).fill(password);
+    await login.locator('button[type="submit"]').click();
+  }
+
+  it('shows API errors to the person in words, in their language', async () => {
     const { context, page } = await newPage(browser, problems, { locale: 'en-US' });
     await page.goto(`${server.url}/`);
-    const login = page.locator('#login-form');
-    await login.getByLabel('Name').fill(ADMIN.name);
-    await login.getByLabel('Password').fill('not the password');
-    await login.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('alert').getByText('The request failed (401): Wrong name or password').waitFor();
+    await logInOnPage(page, ADMIN.name, 'not the password');
+    await page.getByRole('alert').getByText('Wrong name or password.').waitFor();
 
-    await login.getByLabel('Password').fill(ADMIN.password);
-    await login.getByRole('button', { name: 'Log in' }).click();
+    await logInOnPage(page, ADMIN.name, ADMIN.password);
     const add = page.locator('#add-form');
     await add.getByLabel('Name').fill(ADMIN.name.toUpperCase());
     await add.getByLabel('Password (8 to 256 characters)').fill('whatever password');
     await add.getByRole('button', { name: 'Add user' }).click();
-    await page.getByRole('alert').getByText(`The name "${ADMIN.name}" is already taken`).waitFor();
-    // Chromium logs every failed fetch; these two are the ones this test provoked on purpose.
-    expect(problems.take()).toEqual([
-      expect.stringMatching(/status of 401 \(Unauthorized\)/),
-      expect.stringMatching(/status of 409 \(Conflict\)/),
-    ]);
+    await page.getByRole('alert').getByText('That name is already taken. Please choose another.').waitFor();
+
+    await page.getByRole('button', { name: '한국어' }).click();
+    await page.getByRole('alert').getByText('이미 사용 중인 이름입니다. 다른 이름을 고르세요.').waitFor();
+    expect(problems.take()).toEqual([...failed(401, '/api/auth/login'), ...failed(409, '/api/users')]);
     await context.close();
   });
 
-  it('can be used with the keyboard alone', async () => {
+  it('can be used with the keyboard alone, keeping focus where the work goes on', async () => {
     const { context, page } = await newPage(browser, problems, { locale: 'en-US' });
+    const focused = () =>
+      page.evaluate('document.activeElement.id || document.activeElement.getAttribute("aria-label")');
+    page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(`${server.url}/`);
     await page.locator('#login-name').focus();
     await page.keyboard.type(ADMIN.name);
@@ -111,24 +122,84 @@ describe('Pages in Chromium', () => {
     await page.keyboard.type(ADMIN.password);
     await page.keyboard.press('Enter');
     await heading(page, `Hello, ${ADMIN.name}`);
+    expect(await focused()).toBe('greeting');
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Log out');
+
+    await page.locator('#add-name').focus();
+    await page.keyboard.type('keyboard');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('typed password');
+    await page.keyboard.press('Enter');
+    await page.getByText('keyboard was added.').waitFor();
+    expect(await focused()).toBe('add-name');
+
+    await page.getByRole('button', { name: 'Rename: keyboard' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await focused()).toMatch(/^rename-/);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('typist');
+    await page.keyboard.press('Enter');
+    await page.getByText('Renamed to typist.').waitFor();
+    expect(await focused()).toBe('Rename: typist');
+
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Delete: typist');
+    await page.keyboard.press('Enter');
+    await page.getByText('typist was deleted.').waitFor();
+    expect(await focused()).toBe('users-title');
     await context.close();
   });
 
-  it('fits a 360 px wide phone screen', async () => {
+  it('fits a 360 px wide phone screen and keeps messages in view', async () => {
     const { context, page } = await newPage(browser, problems, {
       locale: 'ko-KR',
       viewport: { width: 360, height: 740 },
     });
     await page.goto(`${server.url}/`);
-    const login = page.locator('#login-form');
-    await login.getByLabel('이름').fill(ADMIN.name);
-    await login.getByLabel('비밀번호').fill(ADMIN.password);
-    await login.getByRole('button', { name: '로그인' }).click();
+    await logInOnPage(page, ADMIN.name, ADMIN.password, ['이름', '비밀번호']);
     await heading(page, '관리자님 안녕하세요');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     await page.screenshot({ path: join(ARTIFACTS, 'users-360px.png'), fullPage: true });
+
+    const add = page.locator('#add-form');
+    await add.getByLabel('이름').fill(ADMIN.name);
+    await add.getByLabel('비밀번호 (8~256자)').fill('whatever password');
+    await add.getByRole('button', { name: '추가' }).click();
+    const alert = page.getByRole('alert').getByText('이미 사용 중인 이름입니다. 다른 이름을 고르세요.');
+    await alert.waitFor();
+    const box = (await alert.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(740);
+    expect(problems.take()).toEqual(failed(409, '/api/users'));
+    await context.close();
+  });
+
+  it('lets a user with a 40-emoji name (80 UTF-16 units) log in and see their greeting', async () => {
+    const name = '😀'.repeat(40);
+    const created = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name, password: 'emoji password' }),
+    });
+    expect(created.status).toBe(201);
+    const { context, page } = await newPage(browser, problems, { locale: 'en-US' });
+    await page.goto(`${server.url}/`);
+    await logInOnPage(page, name, 'emoji password');
+    await heading(page, `Hello, ${name}`);
+    await context.close();
+  });
+
+  it('remembers the language when going back to a page shown before the switch', async () => {
+    const { context, page } = await newPage(browser, problems, { locale: 'en-US' });
+    await page.goto(`${server.url}/`);
+    await heading(page, 'Log in');
+    await page.getByRole('link', { name: 'About' }).click();
+    await page.getByRole('button', { name: '한국어' }).click();
+    await heading(page, '이 서버에 대하여');
+    await page.goBack();
+    await heading(page, '로그인');
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
     await context.close();
   });
 
@@ -148,7 +219,7 @@ describe('Pages in Chromium', () => {
     const response = await page.goto(`${server.url}/no/such/page`);
     expect(response?.status()).toBe(404);
     await heading(page, 'Page not found');
-    expect(problems.take()).toEqual([expect.stringMatching(/status of 404 \(Not Found\)/)]);
+    expect(problems.take()).toEqual(failed(404, '/no/such/page'));
     await context.close();
   });
 

@@ -21,7 +21,8 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Records everything that would show up as a problem in a person's browser: console errors
- * (CSP violations included), uncaught page errors, and requests that failed at the network level.
+ * (CSP violations included), uncaught page errors, HTTP error responses, and requests that
+ * failed at the network level.
  */
 export class PageProblems {
   readonly all: string[] = [];
@@ -31,6 +32,9 @@ export class PageProblems {
       if (message.type() === 'error') this.all.push(`console: ${message.text()} (${message.location().url})`);
     });
     page.on('pageerror', (error) => this.all.push(`page error: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) this.all.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
     page.on('requestfailed', (request) =>
       this.all.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`),
     );
