@@ -25,12 +25,17 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
     // Nothing inline and nothing foreign: pages load only their own scripts, styles and fonts.
     styleSrc: ["'self'"],
     fontSrc: ["'self'"],
-    // Over plain HTTP this would send browsers to an HTTPS port that is not there.
+    // Over plain HTTP this (like HSTS) would send browsers to an HTTPS port that is not there.
     upgradeInsecureRequests: config.secureCookies ? [] : null,
   };
+  const hsts = config.secureCookies && config.hstsMaxAgeSeconds > 0;
   app.use(
-    helmet({ strictTransportSecurity: config.secureCookies, contentSecurityPolicy: { directives: csp } }),
+    helmet({
+      strictTransportSecurity: hsts ? { maxAge: config.hstsMaxAgeSeconds, includeSubDomains: true } : false,
+      contentSecurityPolicy: { directives: csp },
+    }),
   );
+
   // Swagger UI's page carries an inline <style>; only /docs may use inline styles (never scripts).
   app.use(
     '/docs',

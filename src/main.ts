@@ -3,11 +3,13 @@ import { type LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kysely } from 'kysely';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { setupApp } from './app.setup';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
 import { migrateToLatest } from './database/migrate';
+import { listen, TransportAdapter } from './server/transport.adapter';
+import { loadTls } from './server/tls';
 
 const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   fatal: ['fatal'],
@@ -20,7 +22,9 @@ const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const tls = config.tls && loadTls(config.tls);
+  const adapter = new TransportAdapter(config, tls);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS[config.logLevel],
     abortOnError: false,
   });
@@ -29,18 +33,16 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   await app.init();
   // Listening ourselves, not with app.listen(): Nest would log a listen error with its own line first.
-  const server: Server = app.getHttpServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(app.getHttpServer(), config.port, config.host);
 
-  const { port } = server.address() as AddressInfo;
+  const { port } = app.getHttpServer().address() as AddressInfo;
   const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
-  new Logger('Server').log(`Listening on http://${host}:${port} (pid ${process.pid})`);
+  const scheme = config.protocol === 'http' ? 'http' : 'https';
+  const transport = config.protocol === 'http2' ? ' (HTTP/2, and HTTP/1.1 on the same port)' : '';
+  const logger = new Logger('Server');
+  logger.log(`Listening on ${scheme}://${host}:${port}${transport} (pid ${process.pid})`);
+  const redirect = await adapter.listenRedirect();
+  if (redirect) logger.log(`Redirecting http://${host}:${redirect.port} to ${scheme}://${host}:${port}`);
 }
 
 /** Start-up failures end in one line and exit code 1; stack traces are for bugs, not for setup. */

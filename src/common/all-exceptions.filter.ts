@@ -50,11 +50,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (body.statusCode === 404 && this.notFoundPage && !API_PATH.test(req.path)) {
-      res
-        .status(404)
-        .type('html')
-        .setHeader('Cache-Control', 'no-cache')
-        .setHeader('Vary', 'Accept-Language, Cookie');
+      // res.set, not chained setHeader calls: Node's HTTP/2 response does not return itself.
+      res.status(404).type('html').set({ 'Cache-Control': 'no-cache', Vary: 'Accept-Language, Cookie' });
       res.send(this.notFoundPage(req));
       return;
     }

@@ -131,10 +131,63 @@ describe(loadConfig.name, () => {
     expect(error.message.startsWith(`${variable} `)).toBe(true);
   });
 
-  it.each(['https', 'http2'])('refuses PROTOCOL=%s as not supported yet', (protocol) => {
-    const error = configError({ SESSION_SECRET: SECRET, PROTOCOL: protocol });
+  describe('transport', () => {
+    const tls = { SESSION_SECRET: SECRET, TLS_CERT: 'c.pem', TLS_KEY: 'k.pem' };
 
-    expect(error.message).toBe(`PROTOCOL ${protocol} is not supported yet; use http`);
+    it.each(['https', 'http2'])('takes PROTOCOL=%s with its TLS files', (protocol) => {
+      const config = loadConfig({ ...tls, PROTOCOL: protocol, TLS_CA: 'a.pem, b.pem' });
+
+      expect(config.protocol).toBe(protocol);
+      expect(config.tls).toEqual({ cert: 'c.pem', key: 'k.pem', ca: ['a.pem', 'b.pem'] });
+      expect(config.secureCookies).toBe(true);
+    });
+
+    it.each([
+      [
+        { PROTOCOL: 'https', TLS_KEY: 'k.pem' },
+        'TLS_CERT is required when PROTOCOL=https (npm run cert makes one)',
+      ],
+      [
+        { PROTOCOL: 'http2', TLS_CERT: 'c.pem' },
+        'TLS_KEY is required when PROTOCOL=http2 (npm run cert makes one)',
+      ],
+      [{ TLS_CERT: 'c.pem' }, 'TLS_CERT is set but PROTOCOL is http; set PROTOCOL=https or http2'],
+      [
+        { ...tls, PROTOCOL: 'https', TLS_CA: 'a.pem,,b.pem' },
+        'TLS_CA has an empty entry in its comma-separated list',
+      ],
+      [{ HTTP_REDIRECT_PORT: '8080' }, 'HTTP_REDIRECT_PORT needs PROTOCOL=https or http2'],
+      [
+        { ...tls, PROTOCOL: 'https', HTTP_REDIRECT_PORT: 'eighty' },
+        'HTTP_REDIRECT_PORT must be an integer from 0 to 65535 (got "eighty")',
+      ],
+      [
+        { HEADERS_TIMEOUT: '2m', REQUEST_TIMEOUT: '1m' },
+        'HEADERS_TIMEOUT must not be longer than REQUEST_TIMEOUT',
+      ],
+      [
+        { KEEP_ALIVE_TIMEOUT: '5' },
+        'KEEP_ALIVE_TIMEOUT must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got "5")',
+      ],
+    ])('refuses %j', (env, message) => {
+      expect(configError({ SESSION_SECRET: SECRET, ...env }).message).toBe(message);
+    });
+
+    it('sets deliberate server timeouts and a year of HSTS by default', () => {
+      const config = loadConfig({ SESSION_SECRET: SECRET });
+
+      expect(config.timeouts).toEqual({ headersMs: 20_000, requestMs: 60_000, keepAliveMs: 5_000 });
+      expect(config.hstsMaxAgeSeconds).toBe(31_536_000);
+      expect(config.httpRedirectPort).toBeUndefined();
+    });
+
+    it.each([
+      ['1d', 86_400],
+      ['0', 0],
+      ['off', 0],
+    ])('reads HSTS_MAX_AGE=%s as %d seconds', (raw, seconds) => {
+      expect(loadConfig({ SESSION_SECRET: SECRET, HSTS_MAX_AGE: raw }).hstsMaxAgeSeconds).toBe(seconds);
+    });
   });
 
   it.each(['development', 'production', 'test'])('accepts NODE_ENV=%s', (nodeEnv) => {

@@ -9,12 +9,35 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose'
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
 
+/** PEM file paths; read and checked when the server starts (src/server/tls.ts). */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  ca: string[];
+}
+
+export interface ServerTimeouts {
+  /** Time to receive a request's headers (slow clients get 408). */
+  headersMs: number;
+  /** Time to receive a whole request. */
+  requestMs: number;
+  /** How long an idle keep-alive connection, or HTTP/2 session, stays open. */
+  keepAliveMs: number;
+}
+
 /** The validated configuration; the only place `process.env` is read. */
 export class AppConfig {
   readonly nodeEnv!: string;
   readonly port!: number;
   readonly host!: string;
   readonly protocol!: Protocol;
+  /** Set exactly when `protocol` is https or http2. */
+  readonly tls!: TlsFiles | undefined;
+  /** Strict-Transport-Security max-age under TLS; 0 sends none. */
+  readonly hstsMaxAgeSeconds!: number;
+  /** A plain-HTTP port that redirects everything to the TLS port. */
+  readonly httpRedirectPort!: number | undefined;
+  readonly timeouts!: ServerTimeouts;
   readonly database!: DatabaseConfig;
   readonly redisUrl!: string | undefined;
   /** The first secret signs new cookies; all of them verify. */
@@ -66,11 +89,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (absolute < idle) {
     throw new ConfigError('SESSION_ABSOLUTE_TIMEOUT', 'must not be shorter than SESSION_IDLE_TIMEOUT');
   }
+  const protocol = oneOf<Protocol>(env, 'PROTOCOL', ['http', 'https', 'http2'], 'http');
   return AppConfig.from({
     nodeEnv,
-    port: parsePort(env),
+    port: parsePort(env, 'PORT', '3000'),
     host: value(env, 'HOST') ?? '0.0.0.0',
-    protocol: parseProtocol(env),
+    protocol,
+    tls: parseTlsFiles(env, protocol),
+    hstsMaxAgeSeconds: parseHsts(env),
+    httpRedirectPort: parseRedirectPort(env, protocol),
+    timeouts: parseTimeouts(env),
     database,
     redisUrl: parseRedisUrl(value(env, 'REDIS_URL')),
     sessionSecrets: parseSecrets(value(env, 'SESSION_SECRET'), nodeEnv, database),
@@ -98,18 +126,59 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got ${show(raw)})`);
 }
 
-function parseProtocol(env: Env): Protocol {
-  const protocol = oneOf<Protocol>(env, 'PROTOCOL', ['http', 'https', 'http2'], 'http');
-  // Refused rather than accepted and ignored: a Secure cookie over plain HTTP would never be sent.
-  if (protocol !== 'http') throw new ConfigError('PROTOCOL', `${protocol} is not supported yet; use http`);
-  return protocol;
+function parseTlsFiles(env: Env, protocol: Protocol): TlsFiles | undefined {
+  const cert = value(env, 'TLS_CERT');
+  const key = value(env, 'TLS_KEY');
+  const ca = value(env, 'TLS_CA');
+  if (protocol === 'http') {
+    const stray = [
+      ['TLS_CERT', cert],
+      ['TLS_KEY', key],
+      ['TLS_CA', ca],
+    ].find(([, v]) => v !== undefined);
+    // Set but unused would look like TLS while serving plain HTTP.
+    if (stray) throw new ConfigError(stray[0]!, 'is set but PROTOCOL is http; set PROTOCOL=https or http2');
+    return undefined;
+  }
+  if (!cert)
+    throw new ConfigError('TLS_CERT', `is required when PROTOCOL=${protocol} (npm run cert makes one)`);
+  if (!key)
+    throw new ConfigError('TLS_KEY', `is required when PROTOCOL=${protocol} (npm run cert makes one)`);
+  const caFiles = ca ? ca.split(',').map((f) => f.trim()) : [];
+  if (caFiles.some((f) => f === ''))
+    throw new ConfigError('TLS_CA', 'has an empty entry in its comma-separated list');
+  return { cert, key, ca: caFiles };
 }
 
-function parsePort(env: Env): number {
-  const raw = value(env, 'PORT') ?? '3000';
+function parseHsts(env: Env): number {
+  const raw = value(env, 'HSTS_MAX_AGE');
+  if (raw === '0' || raw === 'off') return 0;
+  return Math.round(parseDuration(env, 'HSTS_MAX_AGE', '365d') / 1000);
+}
+
+function parseRedirectPort(env: Env, protocol: Protocol): number | undefined {
+  if (value(env, 'HTTP_REDIRECT_PORT') === undefined) return undefined;
+  if (protocol === 'http') throw new ConfigError('HTTP_REDIRECT_PORT', 'needs PROTOCOL=https or http2');
+  return parsePort(env, 'HTTP_REDIRECT_PORT', '0');
+}
+
+function parseTimeouts(env: Env): ServerTimeouts {
+  const timeouts = {
+    headersMs: parseDuration(env, 'HEADERS_TIMEOUT', '20s'),
+    requestMs: parseDuration(env, 'REQUEST_TIMEOUT', '60s'),
+    keepAliveMs: parseDuration(env, 'KEEP_ALIVE_TIMEOUT', '5s'),
+  };
+  if (timeouts.headersMs > timeouts.requestMs) {
+    throw new ConfigError('HEADERS_TIMEOUT', 'must not be longer than REQUEST_TIMEOUT');
+  }
+  return timeouts;
+}
+
+function parsePort(env: Env, name: string, fallback: string): number {
+  const raw = value(env, name) ?? fallback;
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 0 && port <= 65535)) {
-    throw new ConfigError('PORT', `must be an integer from 0 to 65535 (got ${show(raw)})`);
+    throw new ConfigError(name, `must be an integer from 0 to 65535 (got ${show(raw)})`);
   }
   return port;
 }

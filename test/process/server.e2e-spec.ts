@@ -24,7 +24,11 @@ describe('The server process', () => {
       'ftp://x',
       'Configuration error: DATABASE_URL must start with sqlite: or postgres:// (got "ftp:")',
     ],
-    ['PROTOCOL', 'https', 'Configuration error: PROTOCOL https is not supported yet; use http'],
+    [
+      'PROTOCOL',
+      'https',
+      'Configuration error: TLS_CERT is required when PROTOCOL=https (npm run cert makes one)',
+    ],
     [
       'NODE_ENV',
       'prod',

@@ -44,7 +44,7 @@ export async function startServer(cwd: string, env: Record<string, string> = {})
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 15 s:\n${output}`)), 15_000);
     child.stdout.on('data', () => {
-      const match = /Listening on (http:\/\/\S+)/.exec(output);
+      const match = /Listening on (https?:\/\/\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -10,6 +10,7 @@ import { AppModule } from '../../src/app.module';
 import { setupApp } from '../../src/app.setup';
 import { type AppConfig, loadConfig } from '../../src/config/configuration';
 import { migrateToLatest } from '../../src/database/migrate';
+import { TransportAdapter } from '../../src/server/transport.adapter';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -32,7 +33,9 @@ export async function createTestApp(env: Record<string, string> = {}, dir?: stri
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['fatal', 'error'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>(new TransportAdapter(config), {
+    logger: ['fatal', 'error'],
+  });
   await migrateToLatest(app.get(Kysely));
   setupApp(app, config);
   await app.init();

@@ -1,0 +1,59 @@
+import { ExpressAdapter } from '@nestjs/platform-express';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from '../config/configuration';
+import { type AnyServer, createServer } from './create-server';
+import { expressListener } from './express-http2';
+import { closeGracefully } from './graceful-close';
+import { createRedirectServer } from './redirect-server';
+import type { TlsMaterial } from './tls';
+
+/**
+ * Nest's Express adapter on the transport the configuration asks for (HTTP, HTTPS or HTTP/2
+ * with HTTP/1.1 fallback), plus the optional plain-HTTP redirect listener; closing it closes
+ * idle connections and HTTP/2 sessions instead of waiting for clients to leave.
+ */
+export class TransportAdapter extends ExpressAdapter {
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  /** @param tls the checked PEM material (see loadTls), required for https and http2 */
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tls?: TlsMaterial,
+  ) {
+    super(express());
+  }
+
+  override initHttpServer(): void {
+    const { protocol, timeouts } = this.config;
+    const server = createServer(protocol, this.tls, timeouts, expressListener(this.getInstance()));
+    // Nest types this as an HTTP/1 server; the HTTP/2 one offers everything Nest uses of it.
+    this.httpServer = server as unknown as typeof this.httpServer;
+    this.closers.push(closeGracefully(server));
+  }
+
+  /** Starts the redirect listener when HTTP_REDIRECT_PORT is set; call once the main server listens. */
+  async listenRedirect(): Promise<AddressInfo | undefined> {
+    if (this.config.httpRedirectPort === undefined) return undefined;
+    const main = this.httpServer as AnyServer;
+    const server = createRedirectServer(() => (main.address() as AddressInfo).port, this.config.timeouts);
+    this.closers.push(closeGracefully(server));
+    await listen(server, this.config.httpRedirectPort, this.config.host);
+    return server.address() as AddressInfo;
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all(this.closers.map((close) => close()));
+  }
+}
+
+/** Listens, turning a listen error (port in use, no permission) into a rejection. */
+export function listen(server: AnyServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
