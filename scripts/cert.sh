@@ -10,5 +10,5 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -da
   -subj '/CN=localhost' \
   -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1' \
   -addext 'extendedKeyUsage=serverAuth' \
-  -keyout "$dir/localhost-key.pem" -out "$dir/localhost.pem" 2>/dev/null
+  -keyout "$dir/localhost-key.pem" -out "$dir/localhost.pem"
 echo "Wrote $dir/localhost.pem and $dir/localhost-key.pem (valid 365 days for localhost, 127.0.0.1, ::1)"

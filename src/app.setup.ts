@@ -31,7 +31,8 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
   const hsts = config.secureCookies && config.hstsMaxAgeSeconds > 0;
   app.use(
     helmet({
-      strictTransportSecurity: hsts ? { maxAge: config.hstsMaxAgeSeconds, includeSubDomains: true } : false,
+      // Not includeSubDomains: that would break plain-HTTP sites on sibling subdomains for a year.
+      strictTransportSecurity: hsts ? { maxAge: config.hstsMaxAgeSeconds, includeSubDomains: false } : false,
       contentSecurityPolicy: { directives: csp },
     }),
   );

@@ -8,7 +8,8 @@ import { AppModule } from './app.module';
 import { setupApp } from './app.setup';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
 import { migrateToLatest } from './database/migrate';
-import { listen, TransportAdapter } from './server/transport.adapter';
+import { listen } from './server/create-server';
+import { TransportAdapter } from './server/transport.adapter';
 import { loadTls } from './server/tls';
 
 const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
@@ -36,7 +37,8 @@ async function bootstrap(): Promise<void> {
   await listen(app.getHttpServer(), config.port, config.host);
 
   const { port } = app.getHttpServer().address() as AddressInfo;
-  const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
+  const shown = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
+  const host = shown.includes(':') ? `[${shown}]` : shown;
   const scheme = config.protocol === 'http' ? 'http' : 'https';
   const transport = config.protocol === 'http2' ? ' (HTTP/2, and HTTP/1.1 on the same port)' : '';
   const logger = new Logger('Server');

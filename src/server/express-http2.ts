@@ -6,6 +6,13 @@ import type { AnyListener } from './create-server';
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
 
+// Node's HTTP/1 limit; Node advertises an HTTP/2 header-list limit but does not enforce it.
+const MAX_HEADER_BYTES = 16 * 1024;
+
+function headerBytes(raw: string[]): number {
+  return raw.reduce((sum, part) => sum + part.length, 0);
+}
+
 function prototypeWith(base: object, methods: object, app: Express): object {
   const proto = Object.create(base) as object;
   Object.defineProperties(proto, Object.getOwnPropertyDescriptors(methods));
@@ -29,10 +36,13 @@ function prototypeWith(base: object, methods: object, app: Express): object {
  * Express's `app.handle` swaps each request's and response's prototype for its own, which is
  * built on Node's HTTP/1 classes; an HTTP/2 compat request then loses its stream-backed getters
  * and the first HTTP/2 request crashes. For HTTP/2, Express is handed prototypes built on
- * `Http2ServerRequest`/`Http2ServerResponse` with Express's methods copied in; `Host` is
- * filled from `:authority` (Express reads `Host`), and a body sent without Content-Length is
- * marked as one. Built against express 5.2.1, which
- * package.json pins: re-run the transport tests before changing that version.
+ * `Http2ServerRequest`/`Http2ServerResponse` with Express's methods copied in; `Host` is taken
+ * from `:authority`, a body sent without Content-Length is marked as one, and header blocks are
+ * held to HTTP/1's 16 KiB.
+ *
+ * Built against express 5.2.1, which package.json pins: re-run the transport tests before
+ * changing it. Mounted Express sub-apps (`app.use(path, express())`) would swap in their own
+ * HTTP/1 prototypes again and are not supported over HTTP/2; Nest does not mount any.
  */
 export function expressListener(app: Express): AnyListener {
   const request = Object.getPrototypeOf(app.request) as object;
@@ -47,7 +57,12 @@ export function expressListener(app: Express): AnyListener {
       app(req, res as ServerResponse);
       return;
     }
-    req.headers.host ??= req.authority;
+    if (headerBytes(req.rawHeaders) > MAX_HEADER_BYTES) {
+      (res as Http2ServerResponse).writeHead(431).end();
+      return;
+    }
+    // RFC 9113 §8.3.1: :authority, when present, is the target host (a Host header must not differ).
+    if (req.authority) req.headers.host = req.authority;
     // HTTP/2 frames bodies itself, so a request may have one without Content-Length; body
     // parsers look for Content-Length or Transfer-Encoding to decide whether to read at all.
     if (req.headers['content-length'] === undefined && !req.stream.endAfterHeaders) {

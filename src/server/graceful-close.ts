@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { AnyServer } from './create-server';
 
 /**
@@ -28,8 +29,8 @@ export function closeGracefully(server: AnyServer): () => Promise<void> {
       busy.delete(socket);
     });
   };
-  server.on('connection', onSocket);
-  server.on('secureConnection', onSocket);
+  // On a TLS server the requests ride the TLS socket; the raw TCP one under it must not be ended.
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', onSocket);
   server.on(
     'request',
     (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {

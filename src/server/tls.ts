@@ -6,6 +6,8 @@ export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
   ca?: Buffer[];
+  /** The certificate's subject alternative names, e.g. "DNS:localhost, IP Address:127.0.0.1". */
+  subjectAltName?: string;
 }
 
 function read(variable: string, file: string): Buffer {
@@ -55,5 +57,5 @@ export function loadTls(files: TlsFiles, now = new Date()): TlsMaterial {
     certificate('TLS_CA', file, pem);
     return pem;
   });
-  return { cert, key, ...(ca.length ? { ca } : {}) };
+  return { cert, key, ...(ca.length ? { ca } : {}), subjectAltName: leaf.subjectAltName };
 }

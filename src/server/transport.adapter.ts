@@ -2,10 +2,10 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../config/configuration';
-import { type AnyServer, createServer } from './create-server';
+import { type AnyServer, createServer, listen } from './create-server';
 import { expressListener } from './express-http2';
 import { closeGracefully } from './graceful-close';
-import { createRedirectServer } from './redirect-server';
+import { CertificateHosts, createRedirectServer } from './redirect-server';
 import type { TlsMaterial } from './tls';
 
 /**
@@ -35,25 +35,14 @@ export class TransportAdapter extends ExpressAdapter {
   /** Starts the redirect listener when HTTP_REDIRECT_PORT is set; call once the main server listens. */
   async listenRedirect(): Promise<AddressInfo | undefined> {
     if (this.config.httpRedirectPort === undefined) return undefined;
-    const main = this.httpServer as AnyServer;
-    const server = createRedirectServer(() => (main.address() as AddressInfo).port, this.config.timeouts);
+    const { port } = (this.httpServer as AnyServer).address() as AddressInfo;
+    const hosts = new CertificateHosts(this.tls?.subjectAltName);
+    const server = createRedirectServer(port, hosts, this.config.timeouts);
     this.closers.push(closeGracefully(server));
-    await listen(server, this.config.httpRedirectPort, this.config.host);
-    return server.address() as AddressInfo;
+    return listen(server, this.config.httpRedirectPort, this.config.host);
   }
 
   override async close(): Promise<void> {
     await Promise.all(this.closers.map((close) => close()));
   }
-}
-
-/** Listens, turning a listen error (port in use, no permission) into a rejection. */
-export function listen(server: AnyServer, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

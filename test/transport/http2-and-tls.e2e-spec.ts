@@ -37,7 +37,6 @@ describe('HTTP/2 and TLS', () => {
       );
       expect(replies.map((r) => r.status)).toEqual(asked.map(() => 200));
       expect(replies.map((r) => r.json<{ name: string }>().name)).toEqual(asked);
-      expect(client.session.state.outboundQueueSize).toBeDefined();
     } finally {
       client.close();
       await server.stop();
@@ -94,6 +93,11 @@ describe('HTTP/2 and TLS', () => {
         'a folder as the key',
         () => ({ PROTOCOL: 'https', TLS_CERT: cert, TLS_KEY: folder }),
         /^Configuration error: TLS_KEY file \S+a-folder is a folder$/,
+      ],
+      [
+        'a path through a file',
+        () => ({ PROTOCOL: 'https', TLS_CERT: join(notPem, 'cert.pem'), TLS_KEY: key }),
+        /^Configuration error: TLS_CERT file \S+not\.pem\/cert\.pem cannot be read \(ENOTDIR\)$/,
       ],
       [
         'a certificate that is not PEM',
