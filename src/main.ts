@@ -1,50 +1,113 @@
 import './runtime-check';
-import { type LogLevel, Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Kysely } from 'kysely';
-import type { AddressInfo } from 'node:net';
-import { AppModule } from './app.module';
-import { setupApp } from './app.setup';
+import { Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
+import { PRUNE_EVERY_MS, pruneExpiredSessions } from './auth/session/database-session.store';
+import type { WorkerMessage } from './cluster/messages';
+import { Supervisor } from './cluster/supervisor';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
+import { createDatabase } from './database/database.factory';
 import { migrateToLatest } from './database/migrate';
-import { listen } from './server/create-server';
-import { TransportAdapter } from './server/transport.adapter';
-import { loadTls } from './server/tls';
+import { loadTls, type TlsMaterial } from './server/tls';
+import { startServer } from './worker';
 
-const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
-async function bootstrap(): Promise<void> {
+/** npm start: one process when WORKERS=1, else a supervisor and WORKERS worker processes. */
+async function main(): Promise<void> {
   const config = loadConfig();
+  // Checked before anything forks, so a bad file is one line, not one per worker.
   const tls = config.tls && loadTls(config.tls);
-  const adapter = new TransportAdapter(config, tls);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LEVELS[config.logLevel],
-    abortOnError: false,
+  if (cluster.isWorker) return runWorker(config, tls);
+  const db = createDatabase(config.database);
+  await migrateToLatest(db);
+  if (config.workers === 1) {
+    await db.destroy();
+    return runAlone(config, tls);
+  }
+  const supervisor = new Supervisor({
+    workers: config.workers,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    housekeeping: { everyMs: PRUNE_EVERY_MS, run: () => pruneExpiredSessions(db) },
+    cleanup: () => db.destroy(),
+    log: (line) => console.log(line),
+    logError: (line) => console.error(line),
   });
-  await migrateToLatest(app.get(Kysely));
-  setupApp(app, config);
-  app.enableShutdownHooks();
-  await app.init();
-  // Listening ourselves, not with app.listen(): Nest would log a listen error with its own line first.
-  await listen(app.getHttpServer(), config.port, config.host);
+  process.exit(await supervisor.start());
+}
 
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const shown = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
-  const host = shown.includes(':') ? `[${shown}]` : shown;
-  const scheme = config.protocol === 'http' ? 'http' : 'https';
-  const transport = config.protocol === 'http2' ? ' (HTTP/2, and HTTP/1.1 on the same port)' : '';
-  const logger = new Logger('Server');
-  logger.log(`Listening on ${scheme}://${host}:${port}${transport} (pid ${process.pid})`);
-  const redirect = await adapter.listenRedirect();
-  if (redirect) logger.log(`Redirecting http://${host}:${redirect.port} to ${scheme}://${host}:${port}`);
+async function runAlone(config: AppConfig, tls: TlsMaterial | undefined): Promise<void> {
+  const server = await startServer(config, tls);
+  const prune = setInterval(
+    () => void pruneExpiredSessions(server.db).catch(() => undefined),
+    PRUNE_EVERY_MS,
+  );
+  prune.unref();
+  stopOnSignal(config, async () => {
+    clearInterval(prune);
+    await server.close();
+  });
+}
+
+/** A cluster worker: reports ready over IPC, drains when told, and is replaced when it crashes. */
+async function runWorker(config: AppConfig, tls: TlsMaterial | undefined): Promise<void> {
+  const logger = new Logger('Worker');
+  process.on('uncaughtException', (error) => {
+    logger.error(`uncaught exception, exiting to be replaced: ${error.stack ?? String(error)}`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled promise rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+  });
+  // The supervisor reloads on SIGHUP; a hang-up reaching the whole process group must not kill workers.
+  process.on('SIGHUP', () => undefined);
+  const server = await startServer(config, tls);
+  const stop = stopOnSignal(config, () => server.close());
+  process.on('message', (message: unknown) => {
+    if ((message as { type?: unknown }).type === 'shutdown') stop();
+  });
+  send({ type: 'ready', url: server.url });
+  if (config.maxWorkerMemoryMb !== undefined) watchMemory(config.maxWorkerMemoryMb);
+}
+
+function watchMemory(limitMb: number): void {
+  const timer = setInterval(() => {
+    const rssMb = Math.round(process.memoryUsage.rss() / 1_048_576);
+    if (rssMb <= limitMb) return;
+    clearInterval(timer);
+    send({ type: 'memory-exceeded', rssMb });
+  }, 5_000);
+  timer.unref();
+}
+
+/**
+ * SIGTERM/SIGINT (or the returned trigger): stop accepting, let requests in flight finish within
+ * SHUTDOWN_TIMEOUT, close everything, exit 0. A second signal exits at once.
+ */
+function stopOnSignal(config: AppConfig, close: () => Promise<void>): () => void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    setTimeout(() => {
+      console.error(
+        `Requests still running after SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs} ms): exiting`,
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return stop;
+}
+
+function send(message: WorkerMessage, then: () => void = () => undefined): void {
+  if (process.send) process.send(message, () => then());
+  else then();
 }
 
 /** Start-up failures end in one line and exit code 1; stack traces are for bugs, not for setup. */
@@ -59,7 +122,12 @@ function describe(error: unknown): string {
   return `Cannot start: ${message ?? String(error)}`;
 }
 
-bootstrap().catch((error: unknown) => {
-  console.error(describe(error));
-  process.exit(1);
+main().catch((error: unknown) => {
+  const line = describe(error);
+  // A worker leaves the telling to the supervisor, so two workers failing alike make one line.
+  if (cluster.isWorker) send({ type: 'fatal', message: line }, () => process.exit(1));
+  else {
+    console.error(line);
+    process.exit(1);
+  }
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,42 @@ describe(loadConfig.name, () => {
     const error = configError({ SESSION_SECRET: SECRET, [variable]: raw });
 
     expect(error.message.startsWith(`${variable} `)).toBe(true);
+  });
+
+  describe('processes', () => {
+    it('uses every core by default and stops within 10 s', () => {
+      const config = loadConfig({ SESSION_SECRET: SECRET });
+
+      expect(config.workers).toBe(availableParallelism());
+      expect(config.shutdownTimeoutMs).toBe(10_000);
+      expect(config.maxWorkerMemoryMb).toBeUndefined();
+    });
+
+    it.each([
+      [{ WORKERS: '0' }, 'WORKERS must be a whole number from 1 to 256 (got "0")'],
+      [{ WORKERS: 'all' }, 'WORKERS must be a whole number from 1 to 256 (got "all")'],
+      [
+        { MAX_WORKER_MEMORY_MB: '10' },
+        'MAX_WORKER_MEMORY_MB must be a whole number from 64 to 1048576 (got "10")',
+      ],
+      [
+        { SHUTDOWN_TIMEOUT: 'soon' },
+        'SHUTDOWN_TIMEOUT must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got "soon")',
+      ],
+    ])('refuses %j', (env, message) => {
+      expect(configError({ SESSION_SECRET: SECRET, ...env }).message).toBe(message);
+    });
+
+    it('reads WORKERS, SHUTDOWN_TIMEOUT and MAX_WORKER_MEMORY_MB', () => {
+      const config = loadConfig({
+        SESSION_SECRET: SECRET,
+        WORKERS: '3',
+        SHUTDOWN_TIMEOUT: '2s',
+        MAX_WORKER_MEMORY_MB: '512',
+      });
+
+      expect([config.workers, config.shutdownTimeoutMs, config.maxWorkerMemoryMb]).toEqual([3, 2_000, 512]);
+    });
   });
 
   describe('transport', () => {

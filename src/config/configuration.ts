@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import ms from 'ms';
 
@@ -38,6 +39,12 @@ export class AppConfig {
   /** A plain-HTTP port that redirects everything to the TLS port. */
   readonly httpRedirectPort!: number | undefined;
   readonly timeouts!: ServerTimeouts;
+  /** Processes serving requests; 1 means no cluster at all. */
+  readonly workers!: number;
+  /** How long in-flight requests may take to finish when stopping. */
+  readonly shutdownTimeoutMs!: number;
+  /** A worker using more than this much memory is replaced (rolling, like a reload). */
+  readonly maxWorkerMemoryMb!: number | undefined;
   readonly database!: DatabaseConfig;
   readonly redisUrl!: string | undefined;
   /** The first secret signs new cookies; all of them verify. */
@@ -99,6 +106,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     hstsMaxAgeSeconds: parseHsts(env),
     httpRedirectPort: parseRedirectPort(env, protocol),
     timeouts: parseTimeouts(env),
+    workers: parseCount(env, 'WORKERS', availableParallelism(), 1, 256),
+    shutdownTimeoutMs: parseDuration(env, 'SHUTDOWN_TIMEOUT', '10s'),
+    maxWorkerMemoryMb:
+      value(env, 'MAX_WORKER_MEMORY_MB') === undefined
+        ? undefined
+        : parseCount(env, 'MAX_WORKER_MEMORY_MB', 0, 64, 1_048_576),
     database,
     redisUrl: parseRedisUrl(value(env, 'REDIS_URL')),
     sessionSecrets: parseSecrets(value(env, 'SESSION_SECRET'), nodeEnv, database),
@@ -172,6 +185,16 @@ function parseTimeouts(env: Env): ServerTimeouts {
     throw new ConfigError('HEADERS_TIMEOUT', 'must not be longer than REQUEST_TIMEOUT');
   }
   return timeouts;
+}
+
+function parseCount(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const count = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  if (!(count >= min && count <= max)) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got ${show(raw)})`);
+  }
+  return count;
 }
 
 function parsePort(env: Env, name: string, fallback: string): number {

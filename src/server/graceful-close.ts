@@ -1,32 +1,63 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { AnyServer } from './create-server';
 
 /**
  * Follows a server's connections so that closing it finishes quickly and cleanly: HTTP/2
- * sessions get GOAWAY (open streams finish first), idle HTTP/1.x keep-alive sockets are closed
- * at once and busy ones right after their last response. Without this, `server.close()` waits
- * for every idle client to leave by itself.
+ * sessions get GOAWAY (open streams finish first); HTTP/1.x keep-alive sockets are closed at
+ * once when idle, else right after their current response, each with a lingering close so a
+ * client mid-request sees an orderly end. Without this, `server.close()` waits for idle clients.
  */
-export function closeGracefully(server: AnyServer): () => Promise<void> {
+const drain = () => undefined;
+
+export function closeGracefully(server: AnyServer, graceMs = 1000): () => Promise<void> {
   const sessions = new Set<Http2Session>();
   const busy = new Map<Socket, number>();
   const sockets = new Set<Socket>();
   let closing = false;
+  let serverClosed = false;
+  let resolveClosed: (() => void) | undefined;
+  // server.close() alone is not enough: in a cluster worker Node does not count the connections
+  // the primary hands over, so its callback fires while they are still open.
+  const settle = () => {
+    if (serverClosed && sockets.size === 0 && sessions.size === 0) resolveClosed?.();
+  };
+
+  // A lingering close (as nginx does): end the HTTP conversation, send FIN, and drain whatever
+  // the client still sends until it closes too. Destroying the socket at once would answer a
+  // request the client had already sent with a TCP reset, which the client sees as an error;
+  // after a FIN it simply reconnects. Node calls destroySoon after a `Connection: close`
+  // response, so on a closing server that call lingers.
+  const linger = (socket: Socket) => {
+    if (socket.destroyed) return;
+    // A 'data' listener makes Node stop feeding the socket to its HTTP parser natively; removing
+    // every 'data' listener, Node's own included, then leaves nothing but the drain.
+    socket.on('data', drain);
+    socket.removeAllListeners('data');
+    socket.on('data', drain);
+    socket.end();
+    socket.once('end', () => socket.destroy());
+    setTimeout(() => socket.destroy(), graceMs).unref();
+  };
 
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+    session.once('close', () => {
+      sessions.delete(session);
+      settle();
+    });
     if (closing) session.close();
   });
   const onSocket = (socket: Socket) => {
     if ((socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2') return;
     sockets.add(socket);
+    if (closing) socket.destroySoon = () => linger(socket);
     socket.once('close', () => {
       sockets.delete(socket);
       busy.delete(socket);
+      settle();
     });
   };
   // On a TLS server the requests ride the TLS socket; the raw TCP one under it must not be ended.
@@ -39,9 +70,9 @@ export function closeGracefully(server: AnyServer): () => Promise<void> {
       busy.set(socket, (busy.get(socket) ?? 0) + 1);
       if (closing) (res as ServerResponse).setHeader('Connection', 'close');
       res.once('close', () => {
-        const left = (busy.get(socket) ?? 1) - 1;
-        busy.set(socket, left);
-        if (closing && left === 0) socket.end();
+        busy.set(socket, (busy.get(socket) ?? 1) - 1);
+        // Next tick: a pipelined request Node is about to hand over keeps the socket busy.
+        if (closing) setImmediate(() => busy.get(socket) || linger(socket));
       });
     },
   );
@@ -49,8 +80,15 @@ export function closeGracefully(server: AnyServer): () => Promise<void> {
   return () =>
     new Promise<void>((resolve) => {
       closing = true;
-      server.close(() => resolve());
+      resolveClosed = resolve;
+      for (const socket of sockets) socket.destroySoon = () => linger(socket);
+      // net.Server's close, not http.Server's: that one first destroys idle keep-alive sockets
+      // outright, resetting any whose next request is already on its way.
+      NetServer.prototype.close.call(server, () => {
+        serverClosed = true;
+        settle();
+      });
       for (const session of sessions) session.close();
-      for (const socket of sockets) if (!busy.get(socket)) socket.end();
+      for (const socket of sockets) if (!busy.get(socket)) linger(socket);
     });
 }

@@ -29,7 +29,7 @@ export class TransportAdapter extends ExpressAdapter {
     const server = createServer(protocol, this.tls, timeouts, expressListener(this.getInstance()));
     // Nest types this as an HTTP/1 server; the HTTP/2 one offers everything Nest uses of it.
     this.httpServer = server as unknown as typeof this.httpServer;
-    this.closers.push(closeGracefully(server));
+    this.closers.push(closeGracefully(server, Math.min(1000, this.config.timeouts.keepAliveMs)));
   }
 
   /** Starts the redirect listener when HTTP_REDIRECT_PORT is set; call once the main server listens. */
@@ -38,7 +38,7 @@ export class TransportAdapter extends ExpressAdapter {
     const { port } = (this.httpServer as AnyServer).address() as AddressInfo;
     const hosts = new CertificateHosts(this.tls?.subjectAltName);
     const server = createRedirectServer(port, hosts, this.config.timeouts);
-    this.closers.push(closeGracefully(server));
+    this.closers.push(closeGracefully(server, Math.min(1000, this.config.timeouts.keepAliveMs)));
     return listen(server, this.config.httpRedirectPort, this.config.host);
   }
 

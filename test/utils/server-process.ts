@@ -26,6 +26,8 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
     HOME: process.env.HOME,
     NO_COLOR: '1',
     HOST: '127.0.0.1',
+    // One process unless a test asks for the cluster: its pid is then the serving pid.
+    WORKERS: '1',
     PORT: '0',
     ...env,
   };

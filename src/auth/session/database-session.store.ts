@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
 import { Kysely } from 'kysely';
 import { AppConfig } from '../../config/configuration';
@@ -8,18 +8,17 @@ import { SessionStore } from './session-store';
 
 type Done = (error?: unknown) => void;
 
-const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_REMEMBERED_DEADLINES = 10_000;
 
 /**
  * express-session store on the app's database, so every process sees the same sessions.
- * The row's `expires_at` is the idle deadline; reads ignore dead rows and a periodic prune
- * deletes them. `touch` writes only when the deadline has moved by a useful amount, judged
- * against what `get` read in the same request, so most requests are reads only (DESIGN §8).
+ * The row's `expires_at` is the idle deadline; reads ignore dead rows, and
+ * {@link pruneExpiredSessions} deletes them. `touch` writes only when the deadline has moved by
+ * a useful amount, judged against what `get` read in the same request, so most requests are
+ * reads only (DESIGN §8).
  */
 @Injectable()
-export class DatabaseSessionStore extends SessionStore implements OnModuleInit, OnModuleDestroy {
-  private pruneTimer?: NodeJS.Timeout;
+export class DatabaseSessionStore extends SessionStore {
   private readonly touchAfterMs: number;
   /** sid → deadline read by `get`, consumed by the `touch` of the same request. */
   private readonly loadedDeadlines = new Map<string, number>();
@@ -30,15 +29,6 @@ export class DatabaseSessionStore extends SessionStore implements OnModuleInit, 
   ) {
     super();
     this.touchAfterMs = Math.min(60_000, config.sessionIdleTimeoutMs / 10);
-  }
-
-  onModuleInit(): void {
-    this.pruneTimer = setInterval(() => void this.pruneExpired().catch(() => undefined), PRUNE_EVERY_MS);
-    this.pruneTimer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.pruneTimer);
   }
 
   override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
@@ -92,9 +82,8 @@ export class DatabaseSessionStore extends SessionStore implements OnModuleInit, 
   }
 
   /** Deletes dead rows; returns how many. */
-  async pruneExpired(now = Date.now()): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('expiresAt', '<=', now).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  pruneExpired(now = Date.now()): Promise<number> {
+    return pruneExpiredSessions(this.db, now);
   }
 
   private deadline(): number {
@@ -107,6 +96,18 @@ export class DatabaseSessionStore extends SessionStore implements OnModuleInit, 
     this.loadedDeadlines.set(sid, deadline);
   }
 }
+
+/**
+ * Deletes sessions past their deadline. Reads already ignore them; this only reclaims space, so
+ * it runs once per machine (the supervisor, or the single process), not in every worker.
+ */
+export async function pruneExpiredSessions(db: Kysely<Database>, now = Date.now()): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expiresAt', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** How often dead sessions are pruned. */
+export const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Hands a promise's outcome to a Node-style callback, outside the promise chain. */
 function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) => void): void {

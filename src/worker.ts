@@ -1,0 +1,51 @@
+import { type LogLevel, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Kysely } from 'kysely';
+import { AppModule } from './app.module';
+import { setupApp } from './app.setup';
+import type { AppConfig } from './config/configuration';
+import type { Database } from './database/database.types';
+import { listen } from './server/create-server';
+import type { TlsMaterial } from './server/tls';
+import { TransportAdapter } from './server/transport.adapter';
+
+const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export interface RunningServer {
+  url: string;
+  db: Kysely<Database>;
+  /** Stops accepting, lets requests in flight finish, then closes the database and store. */
+  close(): Promise<void>;
+}
+
+/** Starts one server process: the Nest app on the configured transport, listening. */
+export async function startServer(config: AppConfig, tls: TlsMaterial | undefined): Promise<RunningServer> {
+  const adapter = new TransportAdapter(config, tls);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
+    logger: NEST_LEVELS[config.logLevel],
+    abortOnError: false,
+  });
+  setupApp(app, config);
+  await app.init();
+  // Listening ourselves, not with app.listen(): Nest would log a listen error with its own line first.
+  const { port } = await listen(app.getHttpServer(), config.port, config.host);
+
+  const shown = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
+  const host = shown.includes(':') ? `[${shown}]` : shown;
+  const scheme = config.protocol === 'http' ? 'http' : 'https';
+  const url = `${scheme}://${host}:${port}`;
+  const transport = config.protocol === 'http2' ? ' (HTTP/2, and HTTP/1.1 on the same port)' : '';
+  const logger = new Logger('Server');
+  logger.log(`Listening on ${url}${transport} (pid ${process.pid})`);
+  const redirect = await adapter.listenRedirect();
+  if (redirect) logger.log(`Redirecting http://${host}:${redirect.port} to ${url}`);
+  return { url, db: app.get<Kysely<Database>>(Kysely), close: () => app.close() };
+}

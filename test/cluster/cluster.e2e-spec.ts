@@ -1,0 +1,280 @@
+import autocannon from 'autocannon';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeCertificate } from '../utils/clients';
+import { MAIN, run, type ServerProcess, startServer } from '../utils/server-process';
+
+const PASSWORD = 'a long enough password';
+let ca: Buffer | undefined;
+
+/**
+ * One HTTP/1.1 request (over TLS for https URLs) on a fresh connection, so any worker may get
+ * it. Returns the status, the body and the cookie it set.
+ */
+function send(
+  url: string,
+  options: { method?: string; body?: unknown; cookie?: string } = {},
+): Promise<{ status: number; body: string; cookie?: string }> {
+  const tls = url.startsWith('https:');
+  const json = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers: Record<string, string | number> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (json)
+    Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  const agent = tls
+    ? new HttpsAgent({ keepAlive: false, ca, ALPNProtocols: ['http/1.1'] })
+    : new Agent({ keepAlive: false });
+  return new Promise((resolve, reject) => {
+    const req = (tls ? httpsRequest : httpRequest)(
+      url,
+      { method: options.method ?? 'GET', agent, headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0]?.split(';')[0] }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(json);
+  });
+}
+
+const get = (url: string, cookie?: string) => send(url, { cookie });
+
+async function servingPid(url: string): Promise<string> {
+  return /id="pid">(\d+)</.exec((await get(`${url}/about`)).body)![1];
+}
+
+function readyPids(server: ServerProcess): string[] {
+  return [...server.output().matchAll(/worker (\d+) ready/g)].map((m) => m[1]);
+}
+
+async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe.each(['http', 'http2'])('The cluster (2 workers) over %s', (protocol) => {
+  let cwd: string;
+  let server: ServerProcess;
+
+  beforeEach(async () => {
+    cwd = mkdtempSync(join(tmpdir(), 'users-cluster-'));
+    const env: Record<string, string> = { WORKERS: '2', SHUTDOWN_TIMEOUT: '5s', PROTOCOL: protocol };
+    if (protocol === 'http2') {
+      const { cert, key } = makeCertificate(join(cwd, 'certs'));
+      Object.assign(env, { TLS_CERT: cert, TLS_KEY: key });
+      ca = readFileSync(cert);
+    }
+    server = await startServer(cwd, env);
+    await until(() => readyPids(server).length === 2, 'two workers');
+  });
+
+  afterEach(async () => {
+    await server.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('serves from both workers, and a session made on one is valid on the other', async () => {
+    const body = { name: 'shared', password: PASSWORD };
+    expect((await send(`${server.url}/api/users`, { method: 'POST', body })).status).toBe(201);
+    const { cookie } = await send(`${server.url}/api/auth/login`, { method: 'POST', body });
+    // Fresh connections take turns between the workers, so with two "me" calls between pid
+    // probes, both workers answer "me" and both show up in the probes.
+    const pids = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      pids.add(await servingPid(server.url));
+      expect((await get(`${server.url}/api/auth/me`, cookie)).status).toBe(200);
+      expect((await get(`${server.url}/api/auth/me`, cookie)).status).toBe(200);
+      pids.add(await servingPid(server.url));
+    }
+    expect([...pids].sort()).toEqual([...readyPids(server)].sort());
+  });
+
+  it('replaces a worker killed with SIGKILL under load; afterwards every request succeeds', async () => {
+    const [victim] = readyPids(server);
+    const load = autocannon({ url: `${server.url}/api/auth/status`, connections: 10, duration: 3 });
+    await sleep(1000);
+    process.kill(Number(victim), 'SIGKILL');
+    const result = await load;
+    await until(() => readyPids(server).length === 3, 'a replacement worker');
+    expect(server.output()).toMatch(
+      new RegExp(`worker ${victim} exited \\(code null, signal SIGKILL\\); replacing it in \\d+ ms`),
+    );
+    // Only requests on the killed worker's open connections may have failed.
+    expect(result.errors + result.non2xx).toBeLessThanOrEqual(10);
+    for (let i = 0; i < 30; i++) expect((await get(`${server.url}/api/auth/status`)).status).toBe(200);
+  });
+
+  it('reloads on SIGHUP under constant load with no failed request, replacing every worker', async () => {
+    const before = readyPids(server);
+    const load = autocannon({ url: `${server.url}/api/auth/status`, connections: 10, duration: 4 });
+    await sleep(500);
+    server.child.kill('SIGHUP');
+    const result = await load;
+    await until(() => server.output().includes('reload finished'), 'the reload');
+    expect(result.errors).toBe(0);
+    expect(result.timeouts).toBe(0);
+    expect(result.non2xx).toBe(0);
+    expect(result.requests.total).toBeGreaterThan(100);
+    const after = new Set<string>();
+    for (let i = 0; i < 20; i++) after.add(await servingPid(server.url));
+    expect(after.size).toBe(2);
+    for (const pid of before) expect(after.has(pid)).toBe(false);
+  });
+
+  it('drains on SIGTERM: requests in flight finish, new connections are refused, exit code 0', async () => {
+    const { port } = new URL(server.url);
+    const body = JSON.stringify({ name: 'late', password: PASSWORD });
+    const tls = protocol === 'http2';
+    const req = (tls ? httpsRequest : httpRequest)(`${server.url}/api/users`, {
+      method: 'POST',
+      agent: tls
+        ? new HttpsAgent({ keepAlive: false, ca, ALPNProtocols: ['http/1.1'] })
+        : new Agent({ keepAlive: false }),
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const reply = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 10));
+    await sleep(300);
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    await sleep(500);
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+    req.end(body.slice(10));
+    expect(await reply).toBe(201);
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+  });
+});
+
+describe('Workers in trouble', () => {
+  let cwd: string;
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'users-trouble-'));
+  });
+
+  afterEach(() => {
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('logs an unhandled rejection and keeps serving; an uncaught exception is logged and the worker replaced', async () => {
+    // Preloaded into every process; only the first worker misbehaves (the marker file says who).
+    const trouble = join(cwd, 'trouble.js');
+    writeFileSync(
+      trouble,
+      `const cluster = require('node:cluster'), fs = require('node:fs');
+       if (cluster.isWorker && !fs.existsSync(${JSON.stringify(join(cwd, 'marker'))})) {
+         fs.writeFileSync(${JSON.stringify(join(cwd, 'marker'))}, String(process.pid));
+         setTimeout(() => Promise.reject(new Error('nobody caught me')), 1500);
+         setTimeout(() => { throw new Error('boom'); }, 2500);
+       }`,
+    );
+    const server = await startServer(cwd, { WORKERS: '2', NODE_OPTIONS: `--require ${trouble}` });
+    try {
+      await until(
+        () => server.output().includes('unhandled promise rejection: Error: nobody caught me'),
+        'the rejection log',
+      );
+      expect((await get(`${server.url}/api/auth/status`)).status).toBe(200);
+      await until(
+        () => /uncaught exception, exiting to be replaced: Error: boom/.test(server.output()),
+        'the exception log',
+      );
+      await until(() => readyPids(server).length === 3, 'the replacement');
+      expect(server.output()).toMatch(/worker \d+ exited \(code 1, signal null\); replacing it in 100 ms/);
+      for (let i = 0; i < 10; i++) expect((await get(`${server.url}/api/auth/status`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('replaces a worker over MAX_WORKER_MEMORY_MB through the rolling path, without dropping service', async () => {
+    const server = await startServer(cwd, { WORKERS: '2', MAX_WORKER_MEMORY_MB: '64' });
+    try {
+      await until(
+        () => /uses \d+ MiB, over MAX_WORKER_MEMORY_MB: replacing it/.test(server.output()),
+        'a memory replacement',
+        20_000,
+      );
+      await until(() => readyPids(server).length >= 3, 'the replacement');
+      expect((await get(`${server.url}/api/auth/status`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('The supervisor', () => {
+  let cwd: string;
+
+  beforeAll(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'users-supervisor-'));
+  });
+
+  afterAll(() => {
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('backs off when workers keep dying, then stops with exit code 1 on a crash loop', async () => {
+    const script = join(cwd, 'crashing.js');
+    const supervisor = JSON.stringify(join(MAIN, '..', 'cluster', 'supervisor.js'));
+    writeFileSync(
+      script,
+      `const cluster = require('node:cluster');
+       if (cluster.isPrimary) {
+         const { Supervisor } = require(${supervisor});
+         new Supervisor({ workers: 1, shutdownTimeoutMs: 1000 }).start().then((code) => process.exit(code));
+       } else {
+         process.send({ type: 'ready', url: 'nowhere' });
+         setTimeout(() => process.exit(3), 20);
+       }`,
+    );
+    const result = await run(cwd, [script]);
+    expect(result.code).toBe(1);
+    const delays = [...result.stdout.matchAll(/replacing it in (\d+) ms/g)].map((m) => Number(m[1]));
+    expect(delays).toEqual([100, 150, 225, 338, 506, 759, 1139, 1709, 2563]);
+    expect(result.stdout).toMatch(/worker \d+ exited \(code 3, signal null\)/);
+    expect(result.stderr).toMatch(/crash loop, 10 exits within 60 s; stopping/);
+  }, 30_000);
+
+  it('exits 1 with one line, without forking again, when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const result = await run(cwd, [MAIN], { WORKERS: '2', PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`Cannot listen on 127.0.0.1:${port}: the port is already in use\n`);
+      expect(result.stdout.match(/forked worker/g)).toHaveLength(2);
+    } finally {
+      blocker.close();
+    }
+  });
+});
