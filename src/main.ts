@@ -2,8 +2,8 @@ import './runtime-check';
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { PRUNE_EVERY_MS, pruneExpiredSessions } from './auth/session/database-session.store';
-import type { WorkerMessage } from './cluster/messages';
 import { Supervisor } from './cluster/supervisor';
+import { onShutdownRequest, tellSupervisor, watchMemory } from './cluster/worker-channel';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
 import { createDatabase } from './database/database.factory';
 import { migrateToLatest } from './database/migrate';
@@ -27,20 +27,20 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     housekeeping: { everyMs: PRUNE_EVERY_MS, run: () => pruneExpiredSessions(db) },
     cleanup: () => db.destroy(),
-    log: (line) => console.log(line),
-    logError: (line) => console.error(line),
   });
   process.exit(await supervisor.start());
 }
 
 async function runAlone(config: AppConfig, tls: TlsMaterial | undefined): Promise<void> {
+  const drain = new Drain(config.shutdownTimeoutMs);
+  process.on('SIGHUP', () => console.error('SIGHUP: nothing to reload with WORKERS=1 (restart instead)'));
   const server = await startServer(config, tls);
   const prune = setInterval(
     () => void pruneExpiredSessions(server.db).catch(() => undefined),
     PRUNE_EVERY_MS,
   );
   prune.unref();
-  stopOnSignal(config, async () => {
+  drain.attach(async () => {
     clearInterval(prune);
     await server.close();
   });
@@ -58,56 +58,66 @@ async function runWorker(config: AppConfig, tls: TlsMaterial | undefined): Promi
   });
   // The supervisor reloads on SIGHUP; a hang-up reaching the whole process group must not kill workers.
   process.on('SIGHUP', () => undefined);
+  // Listening before the server starts: a stop asked for meanwhile is kept, not lost.
+  const drain = new Drain(config.shutdownTimeoutMs);
+  onShutdownRequest(() => drain.begin());
   const server = await startServer(config, tls);
-  const stop = stopOnSignal(config, () => server.close());
-  process.on('message', (message: unknown) => {
-    if ((message as { type?: unknown }).type === 'shutdown') stop();
-  });
-  send({ type: 'ready', url: server.url });
-  if (config.maxWorkerMemoryMb !== undefined) watchMemory(config.maxWorkerMemoryMb);
-}
-
-function watchMemory(limitMb: number): void {
-  const timer = setInterval(() => {
-    const rssMb = Math.round(process.memoryUsage.rss() / 1_048_576);
-    if (rssMb <= limitMb) return;
-    clearInterval(timer);
-    send({ type: 'memory-exceeded', rssMb });
-  }, 5_000);
-  timer.unref();
+  drain.attach(() => server.close());
+  if (drain.requested) return;
+  tellSupervisor({ type: 'ready', url: server.url });
+  if (config.maxWorkerMemoryMb !== undefined)
+    watchMemory(config.maxWorkerMemoryMb, (line) => logger.warn(line));
 }
 
 /**
- * SIGTERM/SIGINT (or the returned trigger): stop accepting, let requests in flight finish within
- * SHUTDOWN_TIMEOUT, close everything, exit 0. A second signal exits at once.
+ * One graceful stop per process: stop accepting, let requests in flight finish (within
+ * SHUTDOWN_TIMEOUT), close everything, exit 0. SIGTERM/SIGINT or the supervisor's request start
+ * it; the supervisor asking again (after a signal to the whole process group, say) changes
+ * nothing, while a second signal exits at once.
  */
-function stopOnSignal(config: AppConfig, close: () => Promise<void>): () => void {
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(1);
-    stopping = true;
+class Drain {
+  private started = false;
+  private signals = 0;
+  private close?: () => Promise<void>;
+
+  constructor(private readonly timeoutMs: number) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        if (++this.signals > 1) process.exit(1);
+        this.begin();
+      });
+    }
+  }
+
+  get requested(): boolean {
+    return this.started;
+  }
+
+  /** What closes the server; if a stop was asked for while it started, it runs now. */
+  attach(close: () => Promise<void>): void {
+    this.close = close;
+    if (this.started) this.run();
+  }
+
+  begin(): void {
+    if (this.started) return;
+    this.started = true;
     setTimeout(() => {
-      console.error(
-        `Requests still running after SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs} ms): exiting`,
-      );
+      console.error(`Requests still running after SHUTDOWN_TIMEOUT (${this.timeoutMs} ms): exiting`);
       process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    close().then(
+    }, this.timeoutMs).unref();
+    if (this.close) this.run();
+  }
+
+  private run(): void {
+    this.close!().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`Shutdown failed: ${String(error)}`);
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  return stop;
-}
-
-function send(message: WorkerMessage, then: () => void = () => undefined): void {
-  if (process.send) process.send(message, () => then());
-  else then();
+  }
 }
 
 /** Start-up failures end in one line and exit code 1; stack traces are for bugs, not for setup. */
@@ -125,7 +135,7 @@ function describe(error: unknown): string {
 main().catch((error: unknown) => {
   const line = describe(error);
   // A worker leaves the telling to the supervisor, so two workers failing alike make one line.
-  if (cluster.isWorker) send({ type: 'fatal', message: line }, () => process.exit(1));
+  if (cluster.isWorker) tellSupervisor({ type: 'fatal', message: line }, () => process.exit(1));
   else {
     console.error(line);
     process.exit(1);

@@ -11,3 +11,7 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
     typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
   );
 }
+
+export function isShutdown(value: unknown): value is SupervisorMessage {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'shutdown';
+}

@@ -1,5 +1,4 @@
 import cluster, { type Worker } from 'node:cluster';
-import { once } from 'node:events';
 import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 import { isWorkerMessage, type SupervisorMessage } from './messages';
 
@@ -15,7 +14,7 @@ export interface SupervisorOptions {
   /** Released when the supervisor stops (e.g. closes its database connection). */
   cleanup?: () => Promise<void>;
   log?: (line: string) => void;
-  /** Where a failure that stops the supervisor is told (one line). */
+  /** Where failures are told (one line each). */
   logError?: (line: string) => void;
 }
 
@@ -23,15 +22,19 @@ interface Managed {
   worker: Worker;
   startedAt: number;
   ready: boolean;
-  /** Stopping on purpose (reload, shutdown, memory): its exit is not a crash. */
+  /** Stopping on purpose (reload, shutdown, memory, failed start): its exit is not a crash. */
   retiring: boolean;
+  /** A replacement for it is on its way. */
+  replacing: boolean;
+  /** Set once it has been asked to stop, so it is asked only once. */
+  stopped?: Promise<void>;
 }
 
 /**
  * Keeps `workers` copies of this program running under node:cluster: replaces crashed ones with
  * growing back-off and gives up on a crash loop; SIGHUP replaces them one at a time, each old one
  * stopping only after its replacement is ready; SIGTERM/SIGINT drain them (a second signal stops
- * at once). It knows nothing of what the workers serve. Resolves with the exit code.
+ * at once). It knows nothing of what the workers serve. `start()` resolves with the exit code.
  */
 export class Supervisor {
   private readonly managed = new Map<number, Managed>();
@@ -41,9 +44,11 @@ export class Supervisor {
   private everReady = false;
   private stopping?: Promise<number>;
   private reloading = false;
+  /** Replacements (reload, memory) run one at a time, in order. */
+  private queue: Promise<unknown> = Promise.resolve();
   private housekeeping?: NodeJS.Timeout;
   private finish!: (code: number) => void;
-  readonly done = new Promise<number>((resolve) => (this.finish = resolve));
+  private readonly done = new Promise<number>((resolve) => (this.finish = resolve));
 
   constructor(private readonly options: SupervisorOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -63,35 +68,52 @@ export class Supervisor {
     }
     const { housekeeping } = this.options;
     if (housekeeping) {
-      this.housekeeping = setInterval(
-        () => void housekeeping.run().catch((e) => this.log(`housekeeping failed: ${String(e)}`)),
-        housekeeping.everyMs,
-      );
+      const run = () => housekeeping.run().catch((e) => this.logError(`housekeeping failed: ${String(e)}`));
+      this.housekeeping = setInterval(() => void run(), housekeeping.everyMs);
       this.housekeeping.unref();
     }
     const started = await Promise.allSettled(Array.from({ length: this.options.workers }, () => this.fork()));
-    if (started.some((s) => s.status === 'rejected') && !this.everReady) {
-      const reason = (started.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason as Error;
-      this.logError(reason.message);
-      return this.stop(1);
+    const failures = started.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []));
+    if (this.stopping) return this.done;
+    if (!this.everReady) {
+      // Every worker failed alike (port in use, bad certificate): say it once and stop.
+      this.logError(failures[0]);
+      void this.stop(1);
+      return this.done;
     }
-    this.log(`supervisor ${process.pid}: ${this.managed.size} workers ready`);
+    for (const failure of failures) {
+      this.logError(`a worker failed to start (${failure}); starting another`);
+      this.fork().catch((e: Error) => this.logError(`replacement failed: ${e.message}`));
+    }
+    this.log(`supervisor ${process.pid}: ${started.length - failures.length} workers ready`);
     return this.done;
   }
 
   /** Forks one worker and resolves once it reports ready; rejects with its fatal message. */
   private fork(): Promise<Managed> {
     const worker = cluster.fork();
-    const managed: Managed = { worker, startedAt: Date.now(), ready: false, retiring: false };
+    const managed: Managed = {
+      worker,
+      startedAt: Date.now(),
+      ready: false,
+      retiring: false,
+      replacing: false,
+    };
     this.managed.set(worker.id, managed);
+    // An IPC write to a worker dying at that moment fails; that is no reason to crash.
+    worker.on('error', (error) => this.log(`worker ${worker.process.pid}: ${error.message}`));
     this.log(`supervisor: forked worker ${worker.process.pid}`);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // A worker that never becomes ready is stopped and reported by whoever awaits this fork,
+      // not treated as a crash to respawn.
+      const fail = (message: string) => {
+        clearTimeout(timer);
         managed.retiring = true;
+        reject(new Error(message));
+      };
+      const timer = setTimeout(() => {
+        fail(`worker ${worker.process.pid} did not report ready within ${this.readyTimeoutMs} ms`);
         worker.kill('SIGKILL');
-        reject(
-          new Error(`worker ${worker.process.pid} did not report ready within ${this.readyTimeoutMs} ms`),
-        );
       }, this.readyTimeoutMs);
       worker.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return;
@@ -101,20 +123,19 @@ export class Supervisor {
           this.everReady = true;
           this.log(`worker ${worker.process.pid} ready at ${message.url}`);
           resolve(managed);
+          // A worker asked to stop while it was starting goes now (it will not take requests).
+          if (this.stopping) void this.retire(managed);
         } else if (message.type === 'fatal') {
-          clearTimeout(timer);
-          managed.retiring = !this.everReady;
-          reject(new Error(message.message));
-        } else if (message.type === 'memory-exceeded') {
+          fail(message.message);
+        } else if (message.type === 'memory-exceeded' && !managed.replacing && !managed.retiring) {
           this.log(
             `worker ${worker.process.pid} uses ${message.rssMb} MiB, over MAX_WORKER_MEMORY_MB: replacing it`,
           );
-          void this.replace(managed);
+          void this.enqueue(() => this.replace(managed));
         }
       });
       worker.once('exit', () => {
-        clearTimeout(timer);
-        if (!managed.ready) reject(new Error(`worker ${worker.process.pid} exited before it was ready`));
+        if (!managed.ready) fail(`worker ${worker.process.pid} exited before it was ready`);
       });
     });
   }
@@ -126,9 +147,14 @@ export class Supervisor {
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
     const managed = this.managed.get(worker.id);
     this.managed.delete(worker.id);
-    if (!managed || managed.retiring || this.stopping) return;
-    const ranMs = Date.now() - managed.startedAt;
-    const delay = this.backoff.exited(ranMs);
+    if (!managed) return;
+    if (managed.retiring) {
+      if (code !== 0 && managed.ready)
+        this.log(`worker ${worker.process.pid} exited while stopping (code ${code}, signal ${signal})`);
+      return;
+    }
+    if (this.stopping) return;
+    const delay = this.backoff.exited(Date.now() - managed.startedAt);
     if (delay === undefined) {
       const { crashLoopExits, crashLoopWindowMs } = this.options.backoff ?? DEFAULT_BACKOFF;
       this.logError(
@@ -142,19 +168,33 @@ export class Supervisor {
       `worker ${worker.process.pid} exited (code ${code}, signal ${signal}); replacing it in ${delay} ms`,
     );
     setTimeout(() => {
-      if (!this.stopping) this.fork().catch((e: Error) => this.log(`replacement failed: ${e.message}`));
+      if (!this.stopping) this.fork().catch((e: Error) => this.logError(`replacement failed: ${e.message}`));
     }, delay);
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Starts a replacement, waits for it to be ready, then drains the old worker. */
   private async replace(old: Managed): Promise<boolean> {
-    if (old.retiring || this.stopping) return false;
+    const gone = old.worker.isDead() || !this.managed.has(old.worker.id);
+    if (old.replacing || old.retiring || gone || this.stopping) return false;
+    old.replacing = true;
+    let fresh: Managed;
     try {
-      await this.fork();
+      fresh = await this.fork();
     } catch (error) {
-      this.log(
+      old.replacing = false;
+      this.logError(
         `replacement for worker ${old.worker.process.pid} failed (${(error as Error).message}); keeping it`,
       );
+      return false;
+    }
+    if (this.stopping) {
+      await this.retire(fresh);
       return false;
     }
     await this.retire(old);
@@ -163,40 +203,51 @@ export class Supervisor {
 
   /** SIGHUP: replaces every worker, one at a time, without dropping a request. */
   async reload(): Promise<void> {
-    if (this.reloading || this.stopping) return;
+    if (this.stopping) return;
+    if (this.reloading) {
+      this.log('SIGHUP: a reload is already running');
+      return;
+    }
     this.reloading = true;
     this.log('SIGHUP: replacing workers one at a time');
+    const old = [...this.managed.values()].filter((m) => m.ready && !m.retiring);
+    let replaced = 0;
     try {
-      for (const old of [...this.managed.values()].filter((m) => m.ready && !m.retiring)) {
-        if (!(await this.replace(old))) break;
+      for (const managed of old) {
+        if (!(await this.enqueue(() => this.replace(managed)))) break;
+        replaced++;
       }
-      this.log('reload finished');
+      if (replaced === old.length) this.log('reload finished');
+      else if (!this.stopping) this.logError(`reload stopped after ${replaced} of ${old.length} workers`);
     } finally {
       this.reloading = false;
     }
   }
 
-  /** Asks a worker to finish its requests and exit; kills it at the shutdown deadline. */
-  private async retire(managed: Managed): Promise<void> {
+  /** Asks a worker to finish its requests and exit (once); kills it at the shutdown deadline. */
+  private retire(managed: Managed): Promise<void> {
     managed.retiring = true;
-    const { worker } = managed;
-    if (worker.isDead()) return;
-    const exited = once(worker, 'exit');
-    const message: SupervisorMessage = { type: 'shutdown' };
-    if (worker.isConnected()) worker.send(message);
-    else worker.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      this.log(
-        `worker ${worker.process.pid} still running after ${this.options.shutdownTimeoutMs} ms: killing it`,
-      );
-      worker.kill('SIGKILL');
-    }, this.options.shutdownTimeoutMs);
-    await exited;
-    clearTimeout(timer);
+    managed.stopped ??= (async () => {
+      const { worker } = managed;
+      if (worker.isDead()) return;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      const message: SupervisorMessage = { type: 'shutdown' };
+      if (worker.isConnected()) worker.send(message, () => undefined);
+      else worker.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        this.log(
+          `worker ${worker.process.pid} still running after ${this.options.shutdownTimeoutMs} ms: killing it`,
+        );
+        worker.kill('SIGKILL');
+      }, this.options.shutdownTimeoutMs);
+      await exited;
+      clearTimeout(timer);
+    })();
+    return managed.stopped;
   }
 
-  /** Drains every worker, then resolves `done` with `code`. */
-  stop(code: number, reason?: string): Promise<number> {
+  /** Drains every worker, then resolves `start()` with `code`. */
+  private stop(code: number, reason?: string): Promise<number> {
     if (reason) this.log(reason);
     this.stopping ??= (async () => {
       clearInterval(this.housekeeping);
@@ -210,7 +261,7 @@ export class Supervisor {
   }
 
   private forceStop(signal: string): void {
-    this.log(`${signal} again: stopping now`);
+    this.logError(`${signal} again: stopping now`);
     for (const { worker } of this.managed.values()) worker.process.kill('SIGKILL');
     this.finish(1);
   }

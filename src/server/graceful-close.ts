@@ -4,14 +4,15 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { AnyServer } from './create-server';
 
-/**
- * Follows a server's connections so that closing it finishes quickly and cleanly: HTTP/2
- * sessions get GOAWAY (open streams finish first); HTTP/1.x keep-alive sockets are closed at
- * once when idle, else right after their current response, each with a lingering close so a
- * client mid-request sees an orderly end. Without this, `server.close()` waits for idle clients.
- */
 const drain = () => undefined;
 
+/**
+ * Follows a server's connections so that closing it finishes quickly and cleanly: HTTP/2
+ * sessions get GOAWAY (open streams finish first); HTTP/1.x keep-alive sockets are closed after
+ * their current response (which says Connection: close), or after `graceMs` if idle, each with a
+ * lingering close so a client mid-request sees an orderly end. Without this, `server.close()`
+ * waits for idle clients.
+ */
 export function closeGracefully(server: AnyServer, graceMs = 1000): () => Promise<void> {
   const sessions = new Set<Http2Session>();
   const busy = new Map<Socket, number>();
@@ -53,7 +54,10 @@ export function closeGracefully(server: AnyServer, graceMs = 1000): () => Promis
   const onSocket = (socket: Socket) => {
     if ((socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2') return;
     sockets.add(socket);
-    if (closing) socket.destroySoon = () => linger(socket);
+    if (closing) {
+      socket.destroySoon = () => linger(socket);
+      setTimeout(() => busy.get(socket) || linger(socket), graceMs).unref();
+    }
     socket.once('close', () => {
       sockets.delete(socket);
       busy.delete(socket);
@@ -61,7 +65,16 @@ export function closeGracefully(server: AnyServer, graceMs = 1000): () => Promis
     });
   };
   // On a TLS server the requests ride the TLS socket; the raw TCP one under it must not be ended.
-  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', onSocket);
+  const tls = server instanceof TlsServer;
+  server.on(tls ? 'secureConnection' : 'connection', onSocket);
+  // ... but a raw connection that never even began its handshake would hold close() up.
+  const raw = new Set<Socket>();
+  if (tls) {
+    server.on('connection', (socket: Socket) => {
+      raw.add(socket);
+      socket.once('close', () => raw.delete(socket));
+    });
+  }
   server.on(
     'request',
     (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
@@ -89,6 +102,11 @@ export function closeGracefully(server: AnyServer, graceMs = 1000): () => Promis
         settle();
       });
       for (const session of sessions) session.close();
-      for (const socket of sockets) if (!busy.get(socket)) linger(socket);
+      for (const socket of raw) if (socket.bytesRead === 0) socket.destroy();
+      // Idle sockets get a moment first: a request already on its way is still answered (with
+      // Connection: close), rather than crossing the FIN.
+      setTimeout(() => {
+        for (const socket of sockets) if (!busy.get(socket)) linger(socket);
+      }, graceMs).unref();
     });
 }

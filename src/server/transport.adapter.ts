@@ -13,6 +13,10 @@ import type { TlsMaterial } from './tls';
  * with HTTP/1.1 fallback), plus the optional plain-HTTP redirect listener; closing it closes
  * idle connections and HTTP/2 sessions instead of waiting for clients to leave.
  */
+// How long an idle keep-alive connection is left open when closing, so a request already on its
+// way is answered rather than crossing the FIN: a network round trip, not a keep-alive timeout.
+const IDLE_GRACE_MS = 250;
+
 export class TransportAdapter extends ExpressAdapter {
   private readonly closers: Array<() => Promise<void>> = [];
 
@@ -29,7 +33,7 @@ export class TransportAdapter extends ExpressAdapter {
     const server = createServer(protocol, this.tls, timeouts, expressListener(this.getInstance()));
     // Nest types this as an HTTP/1 server; the HTTP/2 one offers everything Nest uses of it.
     this.httpServer = server as unknown as typeof this.httpServer;
-    this.closers.push(closeGracefully(server, Math.min(1000, this.config.timeouts.keepAliveMs)));
+    this.closers.push(closeGracefully(server, IDLE_GRACE_MS));
   }
 
   /** Starts the redirect listener when HTTP_REDIRECT_PORT is set; call once the main server listens. */
@@ -38,7 +42,7 @@ export class TransportAdapter extends ExpressAdapter {
     const { port } = (this.httpServer as AnyServer).address() as AddressInfo;
     const hosts = new CertificateHosts(this.tls?.subjectAltName);
     const server = createRedirectServer(port, hosts, this.config.timeouts);
-    this.closers.push(closeGracefully(server, Math.min(1000, this.config.timeouts.keepAliveMs)));
+    this.closers.push(closeGracefully(server, IDLE_GRACE_MS));
     return listen(server, this.config.httpRedirectPort, this.config.host);
   }
 

@@ -34,11 +34,17 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs the built server (`npm run build` first) and resolves once it says where it listens. */
-export async function startServer(cwd: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServer(
+  cwd: string,
+  env: Record<string, string> = {},
+  /** Its own process group, so a test can signal the whole group as a terminal or systemd would. */
+  options: { detached?: boolean } = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN], {
     cwd,
     env: environment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
