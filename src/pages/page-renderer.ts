@@ -22,10 +22,14 @@ const ESCAPES: Record<string, string> = {
  */
 @Injectable()
 export class PageRenderer {
+  // Shared pieces (`{{>head}}`, `{{>header}}`) are put in once, when the templates are read.
   private readonly templates = new Map<PageName, string>(
     (['index', 'about', '404'] as const).map((name) => [
       name,
-      readFileSync(join(PUBLIC_DIR, `${name}.html`), 'utf8'),
+      readFileSync(join(PUBLIC_DIR, `${name}.html`), 'utf8').replace(
+        / *\{\{>(\w+)\}\}\n/g,
+        (_, partial: string) => readFileSync(join(PUBLIC_DIR, 'partials', `${partial}.html`), 'utf8'),
+      ),
     ]),
   );
 

@@ -10,7 +10,7 @@ import { createDatabase } from '../../database/database.factory';
 import type { Database } from '../../database/database.types';
 import { migrateToLatest } from '../../database/migrate';
 import { Store } from 'express-session';
-import { DatabaseSessionStore } from './database-session.store';
+import { DatabaseSessionStore, pruneExpiredSessions } from './database-session.store';
 import { SessionStore } from './session-store';
 
 const IDLE_MS = 30 * 60_000;
@@ -136,13 +136,13 @@ describe(DatabaseSessionStore.name, () => {
     await expect(get('sid-1')).resolves.toBeNull();
   });
 
-  describe('pruneExpired', () => {
+  describe(pruneExpiredSessions.name, () => {
     it('deletes dead rows only and returns how many', async () => {
       await set('dead', sessionData());
       await set('alive', sessionData());
       await setExpiresAt('dead', Date.now() - 1000);
 
-      await expect(store.pruneExpired()).resolves.toBe(1);
+      await expect(pruneExpiredSessions(db)).resolves.toBe(1);
 
       await expect(row('dead')).resolves.toBeUndefined();
       await expect(row('alive')).resolves.toBeDefined();
@@ -152,8 +152,8 @@ describe(DatabaseSessionStore.name, () => {
       await set('sid-1', sessionData());
       const { expiresAt } = (await row('sid-1'))!;
 
-      await expect(store.pruneExpired(expiresAt - 1)).resolves.toBe(0);
-      await expect(store.pruneExpired(expiresAt)).resolves.toBe(1);
+      await expect(pruneExpiredSessions(db, expiresAt - 1)).resolves.toBe(0);
+      await expect(pruneExpiredSessions(db, expiresAt)).resolves.toBe(1);
     });
   });
 

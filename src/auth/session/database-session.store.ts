@@ -81,11 +81,6 @@ export class DatabaseSessionStore extends SessionStore {
     await query.execute();
   }
 
-  /** Deletes dead rows; returns how many. */
-  pruneExpired(now = Date.now()): Promise<number> {
-    return pruneExpiredSessions(this.db, now);
-  }
-
   private deadline(): number {
     return Date.now() + this.config.sessionIdleTimeoutMs;
   }
