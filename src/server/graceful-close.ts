@@ -13,7 +13,7 @@ const drain = () => undefined;
  * lingering close so a client mid-request sees an orderly end. Without this, `server.close()`
  * waits for idle clients.
  */
-export function closeGracefully(server: AnyServer, graceMs = 1000): () => Promise<void> {
+export function closeGracefully(server: AnyServer, graceMs: number): () => Promise<void> {
   const sessions = new Set<Http2Session>();
   const busy = new Map<Socket, number>();
   const sockets = new Set<Socket>();
