@@ -1,11 +1,13 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { sessionCookieName } from './auth/session/session.cookie';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { requestId } from './common/request-id.middleware';
+import { sameOriginJsonOnly } from './common/same-origin.middleware';
 import type { AppConfig } from './config/configuration';
 import { PACKAGE } from './package-info';
 import { pageLanguage } from './pages/language';
@@ -51,6 +53,9 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
     // max-age=0), which ETag and Last-Modified make a cheap 304.
     maxAge: 0,
   });
+  app.use('/api', apiResponses, sameOriginJsonOnly);
+  // JSON only (Nest's default parsers are off): the API takes nothing else, so nothing else is parsed.
+  app.useBodyParser('json', { limit: '100kb' });
   const pages = app.get(PageRenderer);
   app.useGlobalFilters(new AllExceptionsFilter((req) => pages.render('404', { lang: pageLanguage(req) })));
   app.useGlobalPipes(
@@ -62,6 +67,12 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
     }),
   );
   setupSwagger(app, config);
+}
+
+/** API answers are per user and change with every write: no cache may keep them. */
+function apiResponses(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 function setupSwagger(app: NestExpressApplication, config: AppConfig): void {

@@ -1,12 +1,12 @@
 import './runtime-check';
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
-import { PRUNE_EVERY_MS, pruneExpiredSessions } from './auth/session/database-session.store';
 import { Supervisor } from './cluster/supervisor';
 import { onShutdownRequest, tellSupervisor, watchMemory } from './cluster/worker-channel';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
 import { createDatabase } from './database/database.factory';
 import { migrateToLatest } from './database/migrate';
+import { housekeeping, HOUSEKEEPING_EVERY_MS } from './housekeeping';
 import { loadTls, type TlsMaterial } from './server/tls';
 import { startServer } from './worker';
 
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor({
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
-    housekeeping: { everyMs: PRUNE_EVERY_MS, run: () => pruneExpiredSessions(db) },
+    housekeeping: { everyMs: HOUSEKEEPING_EVERY_MS, run: () => housekeeping(db) },
     cleanup: () => db.destroy(),
   });
   process.exit(await supervisor.start());
@@ -35,10 +35,7 @@ async function runAlone(config: AppConfig, tls: TlsMaterial | undefined): Promis
   const drain = new Drain(config.shutdownTimeoutMs);
   process.on('SIGHUP', () => console.error('SIGHUP: nothing to reload with WORKERS=1 (restart instead)'));
   const server = await startServer(config, tls);
-  const prune = setInterval(
-    () => void pruneExpiredSessions(server.db).catch(() => undefined),
-    PRUNE_EVERY_MS,
-  );
+  const prune = setInterval(() => void housekeeping(server.db).catch(() => undefined), HOUSEKEEPING_EVERY_MS);
   prune.unref();
   drain.attach(async () => {
     clearInterval(prune);

@@ -32,6 +32,8 @@ export async function startServer(config: AppConfig, tls: TlsMaterial | undefine
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LEVELS[config.logLevel],
     abortOnError: false,
+    // setupApp adds the one body parser the API needs.
+    bodyParser: false,
   });
   setupApp(app, config);
   await app.init();

@@ -23,7 +23,7 @@ describe('Auth API (e2e)', () => {
     const res = await agent.post('/api/auth/login').send({ name: '홍길동', password: PASSWORD }).expect(200);
     expect(res.body).toMatchObject({ name: '홍길동', role: 'admin' });
     const cookie = sessionCookie(res.get('Set-Cookie'));
-    expect(cookie).toMatch(/^sid=s%3A[\w-]{32}\.[\w/+%-]+;/);
+    expect(cookie).toMatch(/^sid=s%3A[\w-]{43}\.[\w/+%-]+;/);
     expect(cookie).toContain('; Path=/');
     expect(cookie).toContain('; HttpOnly');
     expect(cookie).toContain('; SameSite=Lax');

@@ -41,7 +41,13 @@ describe('Swagger / OpenAPI (e2e)', () => {
   it('documents the cookie auth and the status codes', () => {
     expect(doc.components.securitySchemes.cookie).toEqual({ type: 'apiKey', in: 'cookie', name: 'sid' });
     expect(doc.paths['/api/auth/me'].get.security).toEqual([{ cookie: [] }]);
-    expect(Object.keys(doc.paths['/api/users'].post.responses).sort()).toEqual(['201', '400', '403', '409']);
+    expect(Object.keys(doc.paths['/api/users'].post.responses).sort()).toEqual([
+      '201',
+      '400',
+      '403',
+      '409',
+      '429',
+    ]);
     expect(doc.paths['/api/users'].post.security).toBeUndefined();
     expect(doc.paths['/api/users'].get.security).toEqual([{ cookie: [] }]);
     expect(doc.paths['/api/auth/login'].post.security).toBeUndefined();

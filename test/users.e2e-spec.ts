@@ -169,7 +169,9 @@ describe('Users API (e2e)', () => {
         .patch(`/api/users/${userId}`)
         .send({ role: 'admin' })
         .expect(200, /"role":"admin"/);
-      // The new role applies to the worker's existing session at once.
+      // A role change ends the sessions made under the old role; the next login has the new one.
+      await user.get('/api/auth/me').expect(401);
+      await logIn(user, 'worker');
       await user.patch(`/api/users/${adminId}`).send({ name: 'renamed-by-worker' }).expect(200);
     });
 

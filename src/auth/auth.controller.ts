@@ -1,8 +1,21 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCookieAuth,
   ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -17,8 +30,10 @@ import { AuthService } from './auth.service';
 import { CurrentUser } from './current-user.decorator';
 import { AuthStatus } from './dto/auth-status.response';
 import { LoginDto } from './dto/login.dto';
+import { SessionResponse } from './dto/session.response';
 import { Public } from './public.decorator';
 import { SessionService } from './session/session.service';
+import { RateLimited } from './throttling/rate-limit';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -31,6 +46,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @RateLimited('login')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Log in',
@@ -74,5 +90,45 @@ export class AuthController {
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   me(@CurrentUser() user: User): UserResponse {
     return toUserResponse(user);
+  }
+
+  @Get('sessions')
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'My sessions (every device I am logged in on), newest login first' })
+  @ApiOkResponse({ type: [SessionResponse] })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  sessionList(@CurrentUser() user: User, @Req() req: Request): Promise<SessionResponse[]> {
+    return this.sessions.list(req, user.id);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiCookieAuth()
+  @ApiOperation({
+    summary: 'Log out one of my sessions',
+    description: 'Ending the current session is a logout: the cookie is cleared too.',
+  })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No session of mine has this id' })
+  async endSession(
+    @Param('id') id: string,
+    @CurrentUser() user: User,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    if (!(await this.sessions.endByHandle(req, res, user.id, id))) {
+      throw new NotFoundException('You have no session with this id');
+    }
+  }
+
+  @Delete('sessions')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'Log out all my other sessions; this one stays' })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  async endOtherSessions(@CurrentUser() user: User, @Req() req: Request): Promise<void> {
+    await this.sessions.endOthers(req, user.id);
   }
 }

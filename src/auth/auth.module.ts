@@ -5,9 +5,10 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { SessionModule } from './session/session.module';
 import { SessionGuard } from './session.guard';
+import { ThrottlingModule } from './throttling/throttling.module';
 
 @Module({
-  imports: [UsersModule, SessionModule],
+  imports: [UsersModule, SessionModule, ThrottlingModule],
   controllers: [AuthController],
   providers: [AuthService, { provide: APP_GUARD, useClass: SessionGuard }],
 })

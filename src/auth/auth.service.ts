@@ -2,23 +2,34 @@ import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig } from '../config/configuration';
 import type { User } from '../users/user';
+import { nameKey } from '../users/user-name';
 import { UsersService } from '../users/users.service';
 import './auth.types';
 import { SessionService } from './session/session.service';
+import { LoginThrottle } from './throttling/login-throttle';
 
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly throttle: LoginThrottle,
     private readonly config: AppConfig,
   ) {}
 
-  /** Checks the credentials and starts a fresh session (new id) for the user. */
+  /**
+   * Checks the credentials and starts a fresh session (new id) for the user. Unknown names and
+   * wrong passwords get one answer, cost one hash, and count towards the same lock.
+   */
   async login(req: Request, name: string, password: string): Promise<User> {
+    const key = nameKey(name);
+    await this.throttle.check(key);
     const user = await this.users.authenticate(name, password);
-    // One answer for an unknown name and a wrong password: nothing to enumerate.
-    if (!user) throw new UnauthorizedException('Wrong name or password');
+    if (!user) {
+      await this.throttle.failed(key);
+      throw new UnauthorizedException('Wrong name or password');
+    }
+    await this.throttle.succeeded(key);
     await this.sessions.start(req, user.id);
     return user;
   }

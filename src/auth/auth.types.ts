@@ -2,9 +2,12 @@ import type { User } from '../users/user';
 
 declare module 'express-session' {
   interface SessionData {
-    userId: string;
+    /** Set for every stored session: there are no anonymous ones. */
+    userId?: string;
     /** Epoch ms of the login; the absolute timeout counts from here. */
-    authenticatedAt: number;
+    authenticatedAt?: number;
+    /** The browser's User-Agent at login (cut to a sane length), to tell sessions apart in lists. */
+    userAgent?: string;
   }
 }
 

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorResponse } from './error.response';
+import { TooManyRequestsException } from './too-many-requests.exception';
 
 /** Errors from Express middleware (body-parser, http-errors) that are safe to show. */
 interface ExposedError {
@@ -55,6 +56,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.send(this.notFoundPage(req));
       return;
     }
+    if (exception instanceof TooManyRequestsException)
+      res.set('Retry-After', String(exception.retryAfterSeconds));
     res.status(body.statusCode).json(body);
   }
 

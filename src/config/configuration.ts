@@ -26,6 +26,12 @@ export interface ServerTimeouts {
   keepAliveMs: number;
 }
 
+/** At most `limit` requests per `ttlMs` window from one address. */
+export interface RateLimit {
+  limit: number;
+  ttlMs: number;
+}
+
 /** The validated configuration; the only place `process.env` is read. */
 export class AppConfig {
   readonly nodeEnv!: string;
@@ -52,6 +58,8 @@ export class AppConfig {
   readonly sessionIdleTimeoutMs!: number;
   readonly sessionAbsoluteTimeoutMs!: number;
   readonly registration!: Registration;
+  /** Per-address limits on logins and sign-ups; undefined when turned off. */
+  readonly rateLimits!: { login: RateLimit | undefined; signup: RateLimit | undefined };
   readonly trustProxy!: boolean | number | string;
   readonly logLevel!: LogLevel;
 
@@ -118,6 +126,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionIdleTimeoutMs: idle,
     sessionAbsoluteTimeoutMs: absolute,
     registration: oneOf(env, 'REGISTRATION', ['open', 'closed'], 'open'),
+    rateLimits: {
+      login: parseRateLimit(env, 'RATE_LIMIT_LOGIN', '20/1m'),
+      signup: parseRateLimit(env, 'RATE_LIMIT_SIGNUP', '30/1h'),
+    },
     trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   });
@@ -256,6 +268,17 @@ function parseRedisUrl(raw: string | undefined): string | undefined {
     throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL (got ${show(redact(raw))})`);
   }
   return raw;
+}
+
+function parseRateLimit(env: Env, name: string, fallback: string): RateLimit | undefined {
+  const raw = value(env, name) ?? fallback;
+  if (raw === 'off') return undefined;
+  const match = /^(\d{1,7})\/(.+)$/.exec(raw);
+  const limit = match ? Number(match[1]) : 0;
+  if (!match || limit < 1) {
+    throw new ConfigError(name, `must be requests/duration, like 20/1m, or off (got ${show(raw)})`);
+  }
+  return { limit, ttlMs: parseDuration({ [name]: match[2] }, name, '') };
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {

@@ -20,10 +20,30 @@ export interface SessionsTable {
   data: string;
   /** Epoch milliseconds after which the row is dead. */
   expiresAt: number;
+  /** Epoch milliseconds of the last request, to within the store's write interval. */
+  lastSeenAt: number | null;
   createdAt: Generated<string>;
+}
+
+/** A fixed-window request counter of @nestjs/throttler; `key` hashes the route and the address. */
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  windowEndsAt: number;
+  blockedUntil: number;
+}
+
+/** Consecutive failed logins for one name key (a user's or not). Times are epoch milliseconds. */
+export interface LoginFailuresTable {
+  nameKey: string;
+  failures: number;
+  lastFailedAt: number;
+  lockedUntil: number;
 }
 
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  rateLimits: RateLimitsTable;
+  loginFailures: LoginFailuresTable;
 }

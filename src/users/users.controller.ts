@@ -31,6 +31,7 @@ import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { SessionService } from '../auth/session/session.service';
+import { RateLimited } from '../auth/throttling/rate-limit';
 import { ErrorResponse } from '../common/error.response';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -58,6 +59,7 @@ export class UsersController {
 
   @Public()
   @Post()
+  @RateLimited('signup')
   @ApiOperation({
     summary: 'Create a user',
     description:
@@ -104,7 +106,7 @@ export class UsersController {
     @Body() dto: RenameUserDto,
     @CurrentUser() actor: User,
   ): Promise<UserResponse> {
-    return toUserResponse(await this.users.update(id, dto, actor));
+    return toUserResponse((await this.users.update(id, dto, actor)).user);
   }
 
   @Patch(':id')
@@ -113,8 +115,8 @@ export class UsersController {
     summary: 'Change name, password or role',
     description:
       'Yourself or anyone as admin; only admins change roles. Changing your own password needs ' +
-      'currentPassword, gives this session a new id and ends your other sessions; an admin ' +
-      "resetting someone's password ends all of theirs.",
+      'currentPassword. A new password or role gives your session a new id (a new cookie) and ' +
+      "ends your other sessions; an admin changing someone else's ends all of theirs.",
   })
   @ApiOkResponse({ type: UserResponse })
   @ApiForbiddenResponse({ type: ErrorResponse })
@@ -126,15 +128,11 @@ export class UsersController {
     @CurrentUser() actor: User,
     @Req() req: Request,
   ): Promise<UserResponse> {
-    const user = await this.users.update(id, dto, actor);
-    if (dto.password !== undefined) {
-      // Whoever held the old password must not keep a way in (DESIGN §5: new id at password change).
-      if (actor.id === id) {
-        await this.sessions.start(req, id);
-        await this.sessions.endOthers(req, id);
-      } else {
-        await this.sessions.endAll(id);
-      }
+    const { user, accessChanged } = await this.users.update(id, dto, actor);
+    // Sessions made under the old password or role must not live on (DESIGN §5).
+    if (accessChanged) {
+      if (actor.id === id && (await this.sessions.renew(req))) await this.sessions.endOthers(req, id);
+      else await this.sessions.endAll(id);
     }
     return toUserResponse(user);
   }

@@ -387,10 +387,15 @@ describe(UsersService.name, () => {
       bob = seed('bob', 'user');
     });
 
-    it('renames the user and updates the name key', async () => {
-      const updated = await makeService().update(alice.id, { name: 'Alicia' }, alice);
+    it('renames the user and updates the name key, which leaves access as it was', async () => {
+      const { user: updated, accessChanged } = await makeService().update(
+        alice.id,
+        { name: 'Alicia' },
+        alice,
+      );
 
       expect(updated.name).toBe('Alicia');
+      expect(accessChanged).toBe(false);
       expect(users.rows.get(alice.id)?.nameKey).toBe('alicia');
     });
 
@@ -408,10 +413,17 @@ describe(UsersService.name, () => {
       expect(users.rows.get(alice.id)?.role).toBe('user');
     });
 
-    it('lets an admin change a role', async () => {
-      const updated = await makeService().update(alice.id, { role: 'admin' }, admin);
+    it('lets an admin change a role, which changes access', async () => {
+      const { user: updated, accessChanged } = await makeService().update(alice.id, { role: 'admin' }, admin);
 
       expect(updated.role).toBe('admin');
+      expect(accessChanged).toBe(true);
+    });
+
+    it('does not count setting the role a user already has as an access change', async () => {
+      const { accessChanged } = await makeService().update(alice.id, { role: 'user' }, admin);
+
+      expect(accessChanged).toBe(false);
     });
 
     it('throws BadRequestException when a user changes their password without currentPassword', async () => {
@@ -432,14 +444,15 @@ describe(UsersService.name, () => {
       expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$alice-old-password');
     });
 
-    it('changes the password when currentPassword is right', async () => {
-      await makeService().update(
+    it('changes the password when currentPassword is right, which changes access', async () => {
+      const { accessChanged } = await makeService().update(
         alice.id,
         { password: 'a new password', currentPassword: 'alice-old-password' },
         alice,
       );
 
       expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$a new password');
+      expect(accessChanged).toBe(true);
     });
 
     it('asks an admin for currentPassword when changing their own password', async () => {
@@ -493,7 +506,10 @@ describe(UsersService.name, () => {
     it('returns the user unchanged without writing when nothing is to change', async () => {
       const update = jest.spyOn(users, 'update');
 
-      await expect(makeService().update(alice.id, {}, alice)).resolves.toEqual(alice);
+      await expect(makeService().update(alice.id, {}, alice)).resolves.toEqual({
+        user: alice,
+        accessChanged: false,
+      });
       expect(update).not.toHaveBeenCalled();
     });
   });

@@ -14,6 +14,11 @@ import type { User } from './user';
 import { nameKey } from './user-name';
 import { type UserChanges, UsersRepository } from './users.repository';
 
+export interface UserUpdate {
+  user: User;
+  accessChanged: boolean;
+}
+
 const CLOSED = 'Registration is closed: ask an admin to create your account';
 
 @Injectable()
@@ -80,7 +85,11 @@ export class UsersService {
     return user;
   }
 
-  async update(id: string, dto: UpdateUserDto, actor: User): Promise<User> {
+  /**
+   * Applies the changes. `accessChanged` says the password or the role changed, so sessions
+   * made before no longer fit (the caller renews or ends them).
+   */
+  async update(id: string, dto: UpdateUserDto, actor: User): Promise<UserUpdate> {
     const target = await this.get(id);
     const self = actor.id === target.id;
     if (!self && actor.role !== 'admin') throw new ForbiddenException('You can only change your own account');
@@ -95,13 +104,14 @@ export class UsersService {
       if (self) await this.checkCurrentPassword(id, dto.currentPassword);
       changes.passwordHash = await this.passwords.hash(dto.password);
     }
-    if (Object.keys(changes).length === 0) return target;
+    if (Object.keys(changes).length === 0) return { user: target, accessChanged: false };
 
     const result = await this.users.update(id, changes, new Date().toISOString());
     if (result === 'missing') throw new NotFoundException(`User ${id} does not exist`);
     if (result === 'last-admin') throw new ConflictException('The last admin cannot stop being an admin');
     if (result === 'name-taken') throw nameTaken(dto.name);
-    return result;
+    const accessChanged = changes.passwordHash !== undefined || result.role !== target.role;
+    return { user: result, accessChanged };
   }
 
   async remove(id: string, actor: User): Promise<void> {

@@ -103,7 +103,10 @@ describe('The server process', () => {
   it('applies migrations with the migrate command, once, reading nothing but DATABASE_URL', async () => {
     const cli = join(MAIN, '..', 'database', 'migrate.cli.js');
     const first = await run(cwd, [cli], { PORT: 'not-read-here' });
-    expect(first).toMatchObject({ code: 0, stdout: 'Applied migrations: 0001-users-and-sessions\n' });
+    expect(first).toMatchObject({
+      code: 0,
+      stdout: 'Applied migrations: 0001-users-and-sessions, 0002-session-activity, 0003-throttling\n',
+    });
     const second = await run(cwd, [cli]);
     expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date\n' });
     expect(existsSync(join(cwd, 'data', 'session-secret'))).toBe(false);

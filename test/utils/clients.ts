@@ -83,18 +83,22 @@ export function http2Client(baseUrl: string, ca: Buffer): Client & { session: Cl
     session,
     request: (method, path, options = {}) =>
       new Promise((resolve, reject) => {
-        const stream = session.request({
-          [constants.HTTP2_HEADER_METHOD]: method,
-          [constants.HTTP2_HEADER_PATH]: path,
-          ...requestHeaders(options),
-        });
+        // Without a body, END_STREAM goes on the headers, as browsers and curl do.
+        const stream = session.request(
+          {
+            [constants.HTTP2_HEADER_METHOD]: method,
+            [constants.HTTP2_HEADER_PATH]: path,
+            ...requestHeaders(options),
+          },
+          { endStream: options.body === undefined },
+        );
         const chunks: Buffer[] = [];
         let headers: Reply['headers'] = {};
         stream.on('response', (h) => (headers = h as Reply['headers']));
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => resolve(reply(Number(headers[':status']), headers, Buffer.concat(chunks))));
         stream.on('error', reject);
-        stream.end(options.body === undefined ? undefined : JSON.stringify(options.body));
+        if (options.body !== undefined) stream.end(JSON.stringify(options.body));
       }),
     close: () => session.close(),
   };

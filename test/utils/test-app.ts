@@ -35,6 +35,7 @@ export async function createTestApp(env: Record<string, string> = {}, dir?: stri
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(new TransportAdapter(config), {
     logger: ['fatal', 'error'],
+    bodyParser: false,
   });
   await migrateToLatest(app.get(Kysely));
   setupApp(app, config);

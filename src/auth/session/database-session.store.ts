@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
-import { Kysely } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import { AppConfig } from '../../config/configuration';
 import type { Database } from '../../database/database.types';
 import '../auth.types';
-import { SessionStore } from './session-store';
+import { SessionStore, type StoredSession } from './session-store';
 
 type Done = (error?: unknown) => void;
 
@@ -12,16 +12,18 @@ const MAX_REMEMBERED_DEADLINES = 10_000;
 
 /**
  * express-session store on the app's database, so every process sees the same sessions.
- * The row's `expires_at` is the idle deadline; reads ignore dead rows, and
- * {@link pruneExpiredSessions} deletes them. `touch` writes only when the deadline has moved by
- * a useful amount, judged against what `get` read in the same request, so most requests are
- * reads only (DESIGN §8).
+ * The row's `expires_at` is the idle deadline, never past the absolute one; reads ignore dead
+ * rows, and {@link pruneExpiredSessions} deletes them. `touch` writes only when the deadline has
+ * moved by a useful amount, judged against what `get` read in the same request, so most requests
+ * are reads only (DESIGN §8). The `user_id` column, indexed, is the index by user.
  */
 @Injectable()
 export class DatabaseSessionStore extends SessionStore {
   private readonly touchAfterMs: number;
   /** sid → deadline read by `get`, consumed by the `touch` of the same request. */
   private readonly loadedDeadlines = new Map<string, number>();
+  /** What `create`/`rotate` wrote, so express-session's save at the end of that request is skipped. */
+  private readonly written = new WeakMap<SessionData, string>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,14 +48,20 @@ export class DatabaseSessionStore extends SessionStore {
     deliver(read, callback);
   }
 
+  /** Updates a live session; never creates one (see {@link SessionStore}). */
   override set(sid: string, session: SessionData, callback?: Done): void {
     this.loadedDeadlines.delete(sid);
-    const row = { userId: session.userId ?? null, data: JSON.stringify(session), expiresAt: this.deadline() };
+    if (this.written.get(session) === withoutCookie(session)) {
+      deliver(Promise.resolve(), callback);
+      return;
+    }
+    const now = Date.now();
     deliver(
       this.db
-        .insertInto('sessions')
-        .values({ sid, ...row })
-        .onConflict((oc) => oc.column('sid').doUpdateSet(row))
+        .updateTable('sessions')
+        .set({ ...this.row(session, now), data: JSON.stringify(session) })
+        .where('sid', '=', sid)
+        .where('expiresAt', '>', now)
         .execute(),
       callback,
     );
@@ -64,15 +72,58 @@ export class DatabaseSessionStore extends SessionStore {
     deliver(this.db.deleteFrom('sessions').where('sid', '=', sid).execute(), callback);
   }
 
-  override touch(sid: string, _session: SessionData, callback?: Done): void {
+  override touch(sid: string, session: SessionData, callback?: Done): void {
     const loaded = this.loadedDeadlines.get(sid);
     this.loadedDeadlines.delete(sid);
-    const expiresAt = this.deadline();
+    const now = Date.now();
+    const expiresAt = this.deadline(session, now);
     if (loaded !== undefined && expiresAt - loaded < this.touchAfterMs) {
       deliver(Promise.resolve(), callback);
       return;
     }
-    deliver(this.db.updateTable('sessions').set({ expiresAt }).where('sid', '=', sid).execute(), callback);
+    deliver(
+      this.db
+        .updateTable('sessions')
+        .set({ expiresAt, lastSeenAt: now })
+        .where('sid', '=', sid)
+        .where('expiresAt', '>', now)
+        .execute(),
+      callback,
+    );
+  }
+
+  async create(sid: string, session: SessionData, replaces?: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (replaces !== undefined) await trx.deleteFrom('sessions').where('sid', '=', replaces).execute();
+      await this.insert(trx, sid, session);
+    });
+  }
+
+  async rotate(oldSid: string, newSid: string, session: SessionData): Promise<boolean> {
+    this.loadedDeadlines.delete(oldSid);
+    return this.db.transaction().execute(async (trx) => {
+      const ended = await trx
+        .deleteFrom('sessions')
+        .where('sid', '=', oldSid)
+        .where('expiresAt', '>', Date.now())
+        .executeTakeFirst();
+      if (ended.numDeletedRows === 0n) return false;
+      await this.insert(trx, newSid, session);
+      return true;
+    });
+  }
+
+  async listByUser(userId: string): Promise<StoredSession[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['sid', 'data', 'lastSeenAt'])
+      .where('userId', '=', userId)
+      .where('expiresAt', '>', Date.now())
+      .execute();
+    return rows.flatMap(({ sid, data, lastSeenAt }) => {
+      const session = parseSession(data);
+      return session ? [{ sid, session, lastSeenAt }] : [];
+    });
   }
 
   async destroyByUser(userId: string, exceptSid?: string): Promise<void> {
@@ -81,8 +132,26 @@ export class DatabaseSessionStore extends SessionStore {
     await query.execute();
   }
 
-  private deadline(): number {
-    return Date.now() + this.config.sessionIdleTimeoutMs;
+  private async insert(trx: Transaction<Database>, sid: string, session: SessionData): Promise<void> {
+    const data = JSON.stringify(session);
+    await trx
+      .insertInto('sessions')
+      .values({ sid, ...this.row(session, Date.now()), data })
+      .execute();
+    this.written.set(session, withoutCookie(session));
+  }
+
+  private row(session: SessionData, now: number) {
+    return { userId: session.userId ?? null, expiresAt: this.deadline(session, now), lastSeenAt: now };
+  }
+
+  /** Idle timeout from now, but never past the absolute timeout counted from the login. */
+  private deadline(session: SessionData, now: number): number {
+    const idle = now + this.config.sessionIdleTimeoutMs;
+    const { authenticatedAt } = session;
+    return typeof authenticatedAt === 'number'
+      ? Math.min(idle, authenticatedAt + this.config.sessionAbsoluteTimeoutMs)
+      : idle;
   }
 
   private remember(sid: string, deadline: number): void {
@@ -92,17 +161,11 @@ export class DatabaseSessionStore extends SessionStore {
   }
 }
 
-/**
- * Deletes sessions past their deadline. Reads already ignore them; this only reclaims space, so
- * it runs once per machine (the supervisor, or the single process), not in every worker.
- */
+/** Deletes sessions past their deadline (see src/housekeeping.ts). */
 export async function pruneExpiredSessions(db: Kysely<Database>, now = Date.now()): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expiresAt', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
-
-/** How often dead sessions are pruned. */
-export const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Hands a promise's outcome to a Node-style callback, outside the promise chain. */
 function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) => void): void {
@@ -110,6 +173,14 @@ function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) =>
     (result) => process.nextTick(() => callback?.(null, result)),
     (error: unknown) => process.nextTick(() => callback?.(error)),
   );
+}
+
+/**
+ * The session's own data, as express-session compares it: the cookie's expiry moves at the end
+ * of every request (its touch), which is no change worth a write.
+ */
+function withoutCookie(session: SessionData): string {
+  return JSON.stringify(session, (key, value: unknown) => (key === 'cookie' ? undefined : value));
 }
 
 /** A row that does not hold a session (damaged, or written by something else) is no session. */

@@ -1,4 +1,4 @@
-import type { CookieOptions } from 'express';
+import type { CookieOptions, Request } from 'express';
 import type { AppConfig } from '../../config/configuration';
 
 /** `__Host-` binds the cookie to this exact origin under TLS; plain HTTP cannot use that prefix. */
@@ -6,6 +6,10 @@ export function sessionCookieName(config: AppConfig): string {
   return config.secureCookies ? '__Host-sid' : 'sid';
 }
 
-export function sessionCookieOptions(config: AppConfig): CookieOptions {
-  return { httpOnly: true, sameSite: 'lax', path: '/', secure: config.secureCookies };
+/**
+ * Under TLS the cookie is always `Secure`. Over plain HTTP it is `Secure` exactly when Express
+ * says the request was HTTPS, which only a proxy trusted through `TRUST_PROXY` can claim.
+ */
+export function sessionCookieOptions(config: AppConfig, req: Request): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', path: '/', secure: config.secureCookies || req.secure };
 }

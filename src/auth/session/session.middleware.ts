@@ -1,21 +1,35 @@
 import type { RequestHandler } from 'express';
 import session, { type Store } from 'express-session';
+import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../config/configuration';
-import { sessionCookieName, sessionCookieOptions } from './session.cookie';
+import { sessionCookieName } from './session.cookie';
+
+/** 256 random bits, base64url: unguessable, and the same alphabet in a cookie as in a log. */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 /**
  * Sessions are created only at login (`saveUninitialized: false`), never for anonymous visits.
- * The cookie lives until the absolute timeout; the store enforces the idle one.
+ * The cookie lives until the absolute timeout; the store enforces both timeouts.
  */
 export function createSessionMiddleware(config: AppConfig, store: Store): RequestHandler {
   return session({
     name: sessionCookieName(config),
     secret: config.sessionSecrets,
     store,
+    genid: newSessionId,
     resave: false,
     saveUninitialized: false,
     rolling: false,
     unset: 'destroy',
-    cookie: { ...sessionCookieOptions(config), maxAge: config.sessionAbsoluteTimeoutMs },
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      // 'auto': Secure when Express sees HTTPS (req.secure), which over plain HTTP takes a trusted proxy.
+      secure: config.secureCookies ? true : 'auto',
+      maxAge: config.sessionAbsoluteTimeoutMs,
+    },
   });
 }

@@ -1,75 +1,78 @@
 import type { Request, Response } from 'express';
+import type { SessionData } from 'express-session';
 import { AppConfig, loadConfig } from '../../config/configuration';
-import { SessionService } from './session.service';
-import type { SessionStore } from './session-store';
+import type { SessionStore, StoredSession } from './session-store';
+import { SessionService, sessionHandle } from './session.service';
 
-type Callback = (error?: Error) => void;
-type Method = 'regenerate' | 'save' | 'destroy';
+type Callback = (error?: unknown) => void;
 
-/** Just enough of express-session's `req.session`: records calls, and regenerate swaps in a new one. */
+const NOW = 1_767_225_600_000;
+const HOUR = 60 * 60_000;
+const ABSOLUTE_MS = 12 * HOUR;
+const COOKIE_OPTIONS = { httpOnly: true, sameSite: 'lax', path: '/', secure: false };
+
+/** Just enough of express-session's `req.session`; `id` and `req` stay out of its data, as there. */
 class FakeSession {
-  userId?: string;
-  authenticatedAt?: number;
+  declare userId?: string;
+  declare authenticatedAt?: number;
+  declare userAgent?: string;
+  readonly cookie: { originalMaxAge: number; maxAge: number; expires?: Date } = {
+    originalMaxAge: ABSOLUTE_MS,
+    maxAge: ABSOLUTE_MS,
+  };
+  readonly #req: FakeRequest;
+  readonly #id: string;
 
-  constructor(
-    private readonly req: FakeRequest,
-    readonly id: string,
-  ) {}
-
-  regenerate(callback: Callback): void {
-    this.req.record('regenerate', this);
-    // Like express-session: once the store is done, a new, empty session under a new id replaces this one.
-    this.req.finish('regenerate', callback, () => {
-      this.req.session = new FakeSession(this.req, `sid-${++this.req.generation}`);
-      this.req.sessionID = this.req.session.id;
-    });
+  constructor(req: FakeRequest) {
+    this.#req = req;
+    this.#id = req.sessionID;
   }
 
-  save(callback: Callback): void {
-    this.req.record('save', this);
-    this.req.finish('save', callback);
+  /** Like express-session: the request loses its session at once, the store once it is done. */
+  destroy(callback: (error?: Error) => void): void {
+    delete this.#req.session;
+    this.#req.sessionStore.destroy(this.#id, callback as Callback);
+  }
+}
+
+/** The session store, with the `generate` express-session adds to it. */
+class FakeStore {
+  readonly create = jest.fn((_sid: string, _session: SessionData, _replaces?: string) => Promise.resolve());
+  readonly rotate = jest.fn((_oldSid: string, _newSid: string, _session: SessionData) =>
+    Promise.resolve(true),
+  );
+  readonly listByUser = jest.fn((_userId: string) => Promise.resolve<StoredSession[]>([]));
+  readonly destroyByUser = jest.fn((_userId: string, _exceptSid?: string) => Promise.resolve());
+  /** Sids whose destroy has completed. */
+  readonly destroyed: string[] = [];
+  destroyFailure?: Error;
+  private generated = 0;
+
+  generate(req: FakeRequest): void {
+    req.sessionID = `sid-${++this.generated}`;
+    req.session = new FakeSession(req);
   }
 
-  destroy(callback: Callback): void {
-    this.req.record('destroy', this);
-    this.req.finish('destroy', callback, () => {
-      this.req.session = undefined;
+  destroy(sid: string, callback?: Callback): void {
+    setImmediate(() => {
+      if (!this.destroyFailure) this.destroyed.push(sid);
+      callback?.(this.destroyFailure);
     });
   }
 }
 
 class FakeRequest {
   session?: FakeSession;
-  sessionID = 'sid-0';
-  generation = 0;
-  readonly failing = new Map<Method, Error>();
-  /** Each call with the session it was made on and what that session held at the time. */
-  readonly calls: Array<{ method: Method; id: string; userId?: string; authenticatedAt?: number }> = [];
+  sessionID = '';
+  secure = false;
 
-  constructor(withSession = true) {
-    if (withSession) this.session = new FakeSession(this, this.sessionID);
-  }
+  constructor(
+    readonly sessionStore: FakeStore,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
-  record(method: Method, session: FakeSession): void {
-    this.calls.push({
-      method,
-      id: session.id,
-      userId: session.userId,
-      authenticatedAt: session.authenticatedAt,
-    });
-  }
-
-  /** Completes asynchronously, like a real store: `effect` and then `callback`, or the planned failure. */
-  finish(method: Method, callback: Callback, effect?: () => void): void {
-    setImmediate(() => {
-      const failure = this.failing.get(method);
-      if (!failure) effect?.();
-      callback(failure);
-    });
-  }
-
-  methods(): Method[] {
-    return this.calls.map((c) => c.method);
+  get(name: string): string | undefined {
+    return this.headers[name.toLowerCase()];
   }
 
   asRequest(): Request {
@@ -82,15 +85,31 @@ function fakeResponse() {
   return { res, response: res as unknown as Response };
 }
 
+function storedSession(sid: string, session: Partial<SessionData>, lastSeenAt: number | null = null) {
+  return { sid, session: { cookie: {}, ...session } as SessionData, lastSeenAt };
+}
+
 describe(SessionService.name, () => {
-  const NOW = 1_767_225_600_000;
-  let store: { destroyByUser: jest.Mock<Promise<void>, [string, string?]> };
+  let store: FakeStore;
   let config: AppConfig;
   let sessions: SessionService;
 
+  /** A request without a session cookie: express-session gives it a fresh, unsaved session. */
+  function anonymous(headers: Record<string, string> = {}): FakeRequest {
+    const req = new FakeRequest(store, headers);
+    store.generate(req);
+    return req;
+  }
+
+  function loggedIn(fields: Partial<SessionData> = {}): FakeRequest {
+    const req = anonymous();
+    Object.assign(req.session!, { userId: 'user-1', authenticatedAt: NOW - 2 * HOUR, ...fields });
+    return req;
+  }
+
   beforeEach(() => {
-    store = { destroyByUser: jest.fn((_userId: string, _exceptSid?: string) => Promise.resolve()) };
-    config = loadConfig({ SESSION_SECRET: 'session-service-spec-secret' });
+    store = new FakeStore();
+    config = loadConfig({ SESSION_SECRET: 'session-service-spec-secret', SESSION_ABSOLUTE_TIMEOUT: '12h' });
     sessions = new SessionService(store as unknown as SessionStore, config);
     jest.spyOn(Date, 'now').mockReturnValue(NOW);
   });
@@ -100,86 +119,149 @@ describe(SessionService.name, () => {
   });
 
   describe('start', () => {
-    it('regenerates, then sets userId and authenticatedAt on the new session and saves it', async () => {
-      const req = new FakeRequest();
-      req.session!.userId = 'someone-before';
+    it('stores a new session for the user under a new id, replacing the previous one', async () => {
+      const req = anonymous({ 'user-agent': 'Firefox' });
+      const previous = req.sessionID;
 
       await sessions.start(req.asRequest(), 'user-1');
 
-      expect(req.calls).toEqual([
-        { method: 'regenerate', id: 'sid-0', userId: 'someone-before', authenticatedAt: undefined },
-        { method: 'save', id: 'sid-1', userId: 'user-1', authenticatedAt: NOW },
-      ]);
-      expect(req.session).toMatchObject({ id: 'sid-1', userId: 'user-1', authenticatedAt: NOW });
+      expect(req.sessionID).not.toBe(previous);
+      expect({ ...req.session }).toEqual({
+        cookie: expect.any(Object),
+        userId: 'user-1',
+        authenticatedAt: NOW,
+        userAgent: 'Firefox',
+      });
+      expect(store.create.mock.calls).toEqual([[req.sessionID, req.session, previous]]);
+      expect(store.create.mock.calls[0][1]).toBe(req.session);
     });
 
-    it('rejects with the error of regenerate, and neither sets nor saves', async () => {
-      const req = new FakeRequest();
+    it('carries nothing over from the previous session', async () => {
+      const req = loggedIn({ userId: 'someone-before', userAgent: 'Old browser' });
+
+      await sessions.start(req.asRequest(), 'user-1');
+
+      expect({ ...req.session }).toEqual({
+        cookie: expect.any(Object),
+        userId: 'user-1',
+        authenticatedAt: NOW,
+      });
+    });
+
+    it('cuts the user agent to 256 characters', async () => {
+      const req = anonymous({ 'user-agent': 'x'.repeat(300) });
+
+      await sessions.start(req.asRequest(), 'user-1');
+
+      expect(req.session?.userAgent).toBe('x'.repeat(256));
+    });
+
+    it('replaces nothing when the request has no session', async () => {
+      const req = new FakeRequest(store);
+
+      await sessions.start(req.asRequest(), 'user-1');
+
+      expect(store.create.mock.calls).toEqual([[req.sessionID, req.session, undefined]]);
+    });
+
+    it('rejects with the error of the store', async () => {
       const failure = new Error('store down');
-      req.failing.set('regenerate', failure);
+      store.create.mockRejectedValue(failure);
 
-      await expect(sessions.start(req.asRequest(), 'user-1')).rejects.toBe(failure);
-      expect(req.methods()).toEqual(['regenerate']);
-      expect(req.session?.userId).toBeUndefined();
+      await expect(sessions.start(anonymous().asRequest(), 'user-1')).rejects.toBe(failure);
+    });
+  });
+
+  describe('renew', () => {
+    it('moves the session to a new id, keeping its data', async () => {
+      const req = loggedIn({ userAgent: 'Firefox' });
+      const previous = { sid: req.sessionID, cookie: req.session!.cookie };
+
+      await expect(sessions.renew(req.asRequest())).resolves.toBe(true);
+
+      expect(req.sessionID).not.toBe(previous.sid);
+      expect(req.session?.cookie).not.toBe(previous.cookie);
+      expect({ ...req.session }).toEqual({
+        cookie: expect.any(Object),
+        userId: 'user-1',
+        authenticatedAt: NOW - 2 * HOUR,
+        userAgent: 'Firefox',
+      });
+      expect(store.rotate.mock.calls).toEqual([[previous.sid, req.sessionID, req.session]]);
+      expect(store.create).not.toHaveBeenCalled();
     });
 
-    it('rejects with the error of save', async () => {
-      const req = new FakeRequest();
-      const failure = new Error('disk full');
-      req.failing.set('save', failure);
+    it('lets the cookie live only until the absolute timeout since the login', async () => {
+      const req = loggedIn({ authenticatedAt: NOW - 2 * HOUR });
 
-      await expect(sessions.start(req.asRequest(), 'user-1')).rejects.toBe(failure);
-      expect(req.methods()).toEqual(['regenerate', 'save']);
+      await sessions.renew(req.asRequest());
+
+      // Through expires, which express-session's own touch() keeps (it resets maxAge).
+      expect(req.session?.cookie.expires).toEqual(new Date(NOW - 2 * HOUR + ABSOLUTE_MS));
+    });
+
+    it('returns false and drops the session when the old one has ended meanwhile', async () => {
+      const req = loggedIn();
+      store.rotate.mockResolvedValue(false);
+
+      await expect(sessions.renew(req.asRequest())).resolves.toBe(false);
+
+      expect(req.session).toBeUndefined();
+      expect(store.destroyed).toEqual([store.rotate.mock.calls[0][1]]);
+    });
+
+    it('rejects with the error of the store', async () => {
+      const failure = new Error('store down');
+      store.rotate.mockRejectedValue(failure);
+
+      await expect(sessions.renew(loggedIn().asRequest())).rejects.toBe(failure);
     });
   });
 
   describe('drop', () => {
-    it('regenerates the session and does nothing else', async () => {
-      const req = new FakeRequest();
-      req.session!.userId = 'user-1';
+    it('destroys the session and does nothing else', async () => {
+      const req = loggedIn();
+      const sid = req.sessionID;
 
       await sessions.drop(req.asRequest());
 
-      expect(req.methods()).toEqual(['regenerate']);
-      expect(req.session).toBeDefined();
-      expect(req.session?.userId).toBeUndefined();
-      expect(req.sessionID).not.toBe('sid-0');
+      expect(req.session).toBeUndefined();
+      expect(store.destroyed).toEqual([sid]);
+      expect(store.create).not.toHaveBeenCalled();
     });
 
     it('does nothing when the request has no session', async () => {
-      const req = new FakeRequest(false);
+      await expect(sessions.drop(new FakeRequest(store).asRequest())).resolves.toBeUndefined();
 
-      await expect(sessions.drop(req.asRequest())).resolves.toBeUndefined();
-      expect(req.calls).toEqual([]);
+      expect(store.destroyed).toEqual([]);
     });
 
-    it('rejects with the error of regenerate', async () => {
-      const req = new FakeRequest();
+    it('rejects with the error of destroy', async () => {
       const failure = new Error('store down');
-      req.failing.set('regenerate', failure);
+      store.destroyFailure = failure;
 
-      await expect(sessions.drop(req.asRequest())).rejects.toBe(failure);
+      await expect(sessions.drop(loggedIn().asRequest())).rejects.toBe(failure);
     });
   });
 
   describe('end', () => {
-    const COOKIE_OPTIONS = { httpOnly: true, sameSite: 'lax', path: '/', secure: false };
-
     it('destroys the session and clears the sid cookie', async () => {
-      const req = new FakeRequest();
+      const req = loggedIn();
+      const sid = req.sessionID;
       const { res, response } = fakeResponse();
 
       await sessions.end(req.asRequest(), response);
 
-      expect(req.methods()).toEqual(['destroy']);
+      expect(store.destroyed).toEqual([sid]);
       expect(res.clearCookie).toHaveBeenCalledTimes(1);
       expect(res.clearCookie).toHaveBeenCalledWith('sid', COOKIE_OPTIONS);
     });
 
     it('clears the cookie only once the session is destroyed', async () => {
-      const req = new FakeRequest();
+      const req = loggedIn();
+      const sid = req.sessionID;
       const { res, response } = fakeResponse();
-      res.clearCookie.mockImplementation(() => expect(req.session).toBeUndefined());
+      res.clearCookie.mockImplementation(() => expect(store.destroyed).toEqual([sid]));
 
       await sessions.end(req.asRequest(), response);
 
@@ -187,13 +269,22 @@ describe(SessionService.name, () => {
     });
 
     it('still clears the cookie when the request has no session', async () => {
-      const req = new FakeRequest(false);
+      const { res, response } = fakeResponse();
+
+      await sessions.end(new FakeRequest(store).asRequest(), response);
+
+      expect(store.destroyed).toEqual([]);
+      expect(res.clearCookie).toHaveBeenCalledWith('sid', COOKIE_OPTIONS);
+    });
+
+    it('clears the cookie with secure set when a trusted proxy says the request was HTTPS', async () => {
+      const req = loggedIn();
+      req.secure = true;
       const { res, response } = fakeResponse();
 
       await sessions.end(req.asRequest(), response);
 
-      expect(req.calls).toEqual([]);
-      expect(res.clearCookie).toHaveBeenCalledWith('sid', COOKIE_OPTIONS);
+      expect(res.clearCookie).toHaveBeenCalledWith('sid', { ...COOKIE_OPTIONS, secure: true });
     });
 
     it('clears the __Host- cookie with secure set when cookies are secure', async () => {
@@ -204,38 +295,132 @@ describe(SessionService.name, () => {
       );
       const { res, response } = fakeResponse();
 
-      await secure.end(new FakeRequest().asRequest(), response);
+      await secure.end(loggedIn().asRequest(), response);
 
       expect(res.clearCookie).toHaveBeenCalledWith('__Host-sid', { ...COOKIE_OPTIONS, secure: true });
     });
 
     it('rejects with the error of destroy, and leaves the cookie', async () => {
-      const req = new FakeRequest();
       const { res, response } = fakeResponse();
       const failure = new Error('store down');
-      req.failing.set('destroy', failure);
+      store.destroyFailure = failure;
 
-      await expect(sessions.end(req.asRequest(), response)).rejects.toBe(failure);
+      await expect(sessions.end(loggedIn().asRequest(), response)).rejects.toBe(failure);
       expect(res.clearCookie).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('list', () => {
+    it("lists the user's sessions by handle, newest login first, marking the request's own", async () => {
+      const req = loggedIn();
+      store.listByUser.mockResolvedValue([
+        storedSession('older', { authenticatedAt: NOW - 3 * HOUR, userAgent: 'Firefox' }, NOW - 60_000),
+        storedSession(req.sessionID, { authenticatedAt: NOW - 2 * HOUR }),
+      ]);
+
+      await expect(sessions.list(req.asRequest(), 'user-1')).resolves.toEqual([
+        {
+          id: sessionHandle(req.sessionID),
+          createdAt: new Date(NOW - 2 * HOUR).toISOString(),
+          lastSeenAt: null,
+          userAgent: null,
+          current: true,
+        },
+        {
+          id: sessionHandle('older'),
+          createdAt: new Date(NOW - 3 * HOUR).toISOString(),
+          lastSeenAt: new Date(NOW - 60_000).toISOString(),
+          userAgent: 'Firefox',
+          current: false,
+        },
+      ]);
+      expect(store.listByUser.mock.calls).toEqual([['user-1']]);
+    });
+
+    it('returns an empty list when the user has no sessions', async () => {
+      await expect(sessions.list(loggedIn().asRequest(), 'user-1')).resolves.toEqual([]);
+    });
+
+    it('rejects with the error of the store', async () => {
+      const failure = new Error('store down');
+      store.listByUser.mockRejectedValue(failure);
+
+      await expect(sessions.list(loggedIn().asRequest(), 'user-1')).rejects.toBe(failure);
+    });
+  });
+
+  describe('endByHandle', () => {
+    let req: FakeRequest;
+    let current: string;
+
+    beforeEach(() => {
+      req = loggedIn();
+      current = req.sessionID;
+      store.listByUser.mockResolvedValue([storedSession(current, {}), storedSession('other', {})]);
+    });
+
+    it("ends another of the user's sessions and leaves the request's own", async () => {
+      const { res, response } = fakeResponse();
+
+      await expect(
+        sessions.endByHandle(req.asRequest(), response, 'user-1', sessionHandle('other')),
+      ).resolves.toBe(true);
+
+      expect(store.listByUser.mock.calls).toEqual([['user-1']]);
+      expect(store.destroyed).toEqual(['other']);
+      expect(req.session).toBeDefined();
+      expect(res.clearCookie).not.toHaveBeenCalled();
+    });
+
+    it("ends the request's own session and clears its cookie when the handle is its own", async () => {
+      const { res, response } = fakeResponse();
+
+      await expect(
+        sessions.endByHandle(req.asRequest(), response, 'user-1', sessionHandle(current)),
+      ).resolves.toBe(true);
+
+      expect(store.destroyed).toEqual([current]);
+      expect(req.session).toBeUndefined();
+      expect(res.clearCookie).toHaveBeenCalledWith('sid', COOKIE_OPTIONS);
+    });
+
+    it.each([
+      ['a handle of none of their sessions', sessionHandle('someone-elses')],
+      ['the session id itself', 'other'],
+    ])('returns false and ends nothing when given %s', async (_case, handle) => {
+      const { res, response } = fakeResponse();
+
+      await expect(sessions.endByHandle(req.asRequest(), response, 'user-1', handle)).resolves.toBe(false);
+
+      expect(store.destroyed).toEqual([]);
+      expect(res.clearCookie).not.toHaveBeenCalled();
+    });
+
+    it('rejects with the error of the store', async () => {
+      const failure = new Error('store down');
+      store.destroyFailure = failure;
+
+      await expect(
+        sessions.endByHandle(req.asRequest(), fakeResponse().response, 'user-1', sessionHandle('other')),
+      ).rejects.toBe(failure);
     });
   });
 
   describe('endOthers', () => {
     it("destroys the user's sessions except the request's own", async () => {
-      const req = new FakeRequest();
-      req.sessionID = 'current-sid';
+      const req = loggedIn();
 
       await sessions.endOthers(req.asRequest(), 'user-1');
 
-      expect(store.destroyByUser.mock.calls).toEqual([['user-1', 'current-sid']]);
-      expect(req.calls).toEqual([]);
+      expect(store.destroyByUser.mock.calls).toEqual([['user-1', req.sessionID]]);
+      expect(req.session).toBeDefined();
     });
 
     it('rejects with the error of the store', async () => {
       const failure = new Error('store down');
       store.destroyByUser.mockRejectedValue(failure);
 
-      await expect(sessions.endOthers(new FakeRequest().asRequest(), 'user-1')).rejects.toBe(failure);
+      await expect(sessions.endOthers(loggedIn().asRequest(), 'user-1')).rejects.toBe(failure);
     });
   });
 
@@ -254,5 +439,19 @@ describe(SessionService.name, () => {
 
       await expect(sessions.endAll('user-1')).rejects.toBe(failure);
     });
+  });
+});
+
+describe(sessionHandle.name, () => {
+  it('stays the same for the same sid and differs between sids', () => {
+    expect(sessionHandle('sid-1')).toBe(sessionHandle('sid-1'));
+    expect(sessionHandle('sid-1')).not.toBe(sessionHandle('sid-2'));
+  });
+
+  it('is 22 base64url characters that do not contain the sid', () => {
+    const sid = 'x'.repeat(43);
+
+    expect(sessionHandle(sid)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(sessionHandle(sid)).not.toContain(sid.slice(0, 8));
   });
 });

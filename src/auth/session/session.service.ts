@@ -1,12 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Session } from 'express-session';
+import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/configuration';
 import '../auth.types';
 import { sessionCookieName, sessionCookieOptions } from './session.cookie';
 import { SessionStore } from './session-store';
 
-/** Starts, renews and ends sessions; the one place that drives express-session's callbacks. */
+/** What a user sees of one of their sessions; `id` is a handle, never the session id itself. */
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+const MAX_USER_AGENT = 256;
+
+/**
+ * Starts, renews, lists and ends sessions; the one place that drives express-session. New ids
+ * come from express-session's own generator (`sessionStore.generate`, what `regenerate` uses)
+ * and are stored only through the store's `create` and `rotate`.
+ */
 @Injectable()
 export class SessionService {
   constructor(
@@ -14,26 +30,73 @@ export class SessionService {
     private readonly config: AppConfig,
   ) {}
 
-  /** A fresh session (new id, the old one destroyed) for `userId`, authenticated now. */
+  /** A fresh session (new id) for `userId`, authenticated now; the request's old session ends. */
   async start(req: Request, userId: string): Promise<void> {
-    await call(req.session, 'regenerate');
+    const previous = req.session ? req.sessionID : undefined;
+    req.sessionStore.generate(req);
     req.session.userId = userId;
     req.session.authenticatedAt = Date.now();
-    await call(req.session, 'save');
+    const userAgent = req.get('user-agent');
+    if (userAgent) req.session.userAgent = userAgent.slice(0, MAX_USER_AGENT);
+    await this.store.create(req.sessionID, req.session, previous);
   }
 
   /**
-   * Drops the request's session without touching the response: the request goes on as
-   * anonymous with an empty session that is never stored (so a login can still follow).
+   * Gives the request's session a new id, keeping its login time: the old id is dead at once.
+   * False when the session ended meanwhile (a logout elsewhere); the request is then anonymous.
+   */
+  async renew(req: Request): Promise<boolean> {
+    const previous = req.sessionID;
+    const { cookie: _, ...data } = req.session;
+    req.sessionStore.generate(req);
+    Object.assign(req.session, data);
+    // The cookie must not outlive the absolute timeout, which still counts from the login.
+    // (Setting expires also sets originalMaxAge, which express-session's touch() resets to.)
+    const end = (data.authenticatedAt ?? Date.now()) + this.config.sessionAbsoluteTimeoutMs;
+    req.session.cookie.expires = new Date(end);
+    if (await this.store.rotate(previous, req.sessionID, req.session)) return true;
+    await destroySession(req.session);
+    return false;
+  }
+
+  /**
+   * Ends the request's session without touching the response: the request goes on as
+   * anonymous (a login can still follow), and no cookie is sent back.
    */
   async drop(req: Request): Promise<void> {
-    if (req.session) await call(req.session, 'regenerate');
+    if (req.session) await destroySession(req.session);
   }
 
   /** Destroys the request's session and tells the browser to forget the cookie. */
   async end(req: Request, res: Response): Promise<void> {
-    if (req.session) await call(req.session, 'destroy');
-    res.clearCookie(sessionCookieName(this.config), sessionCookieOptions(this.config));
+    await this.drop(req);
+    res.clearCookie(sessionCookieName(this.config), sessionCookieOptions(this.config, req));
+  }
+
+  /** The user's live sessions, newest login first. */
+  async list(req: Request, userId: string): Promise<SessionInfo[]> {
+    const sessions = await this.store.listByUser(userId);
+    return sessions
+      .sort((a, b) => (b.session.authenticatedAt ?? 0) - (a.session.authenticatedAt ?? 0))
+      .map(({ sid, session, lastSeenAt }) => ({
+        id: sessionHandle(sid),
+        createdAt: new Date(session.authenticatedAt ?? 0).toISOString(),
+        lastSeenAt: lastSeenAt === null ? null : new Date(lastSeenAt).toISOString(),
+        userAgent: session.userAgent ?? null,
+        current: sid === req.sessionID,
+      }));
+  }
+
+  /** Ends the user's session with this handle; false when they have none such. */
+  async endByHandle(req: Request, res: Response, userId: string, handle: string): Promise<boolean> {
+    const found = (await this.store.listByUser(userId)).find(({ sid }) => sessionHandle(sid) === handle);
+    if (!found) return false;
+    if (found.sid === req.sessionID) await this.end(req, res);
+    else
+      await new Promise<void>((resolve, reject) =>
+        this.store.destroy(found.sid, (error?: Error) => (error ? reject(error) : resolve())),
+      );
+    return true;
   }
 
   /** Ends every session of `userId` but the request's own. */
@@ -46,8 +109,16 @@ export class SessionService {
   }
 }
 
-function call(session: Session, method: 'regenerate' | 'save' | 'destroy'): Promise<void> {
+/**
+ * The public handle of a session: a one-way digest of its id. The id has 256 random bits, so the
+ * handle reveals nothing usable, yet stays the same for as long as the id does, in any store.
+ */
+export function sessionHandle(sid: string): string {
+  return createHash('sha256').update(sid).digest('base64url').slice(0, 22);
+}
+
+function destroySession(session: Session): Promise<void> {
   return new Promise((resolve, reject) =>
-    session[method]((error?: Error) => (error ? reject(error) : resolve())),
+    session.destroy((error?: Error) => (error ? reject(error) : resolve())),
   );
 }

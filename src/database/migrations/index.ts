@@ -1,7 +1,11 @@
 import type { Migration } from 'kysely';
 import * as usersAndSessions from './0001-users-and-sessions';
+import * as sessionActivity from './0002-session-activity';
+import * as throttling from './0003-throttling';
 
 /** Every migration, in order; names sort as they apply. */
 export const migrations: Record<string, Migration> = {
   '0001-users-and-sessions': usersAndSessions,
+  '0002-session-activity': sessionActivity,
+  '0003-throttling': throttling,
 };

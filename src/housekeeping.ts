@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+import { pruneExpiredSessions } from './auth/session/database-session.store';
+import { pruneRateLimits } from './auth/throttling/database-throttler.storage';
+import { pruneLoginFailures } from './auth/throttling/login-failures.repository';
+import type { Database } from './database/database.types';
+
+export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+
+/**
+ * Deletes rows that reads already ignore (dead sessions, ended rate-limit windows, forgotten
+ * login failures). It only reclaims space, so it runs once per machine (the supervisor, or the
+ * single process), not in every worker.
+ */
+export async function housekeeping(db: Kysely<Database>): Promise<void> {
+  await pruneExpiredSessions(db);
+  await pruneRateLimits(db);
+  await pruneLoginFailures(db);
+}
