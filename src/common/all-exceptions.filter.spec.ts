@@ -9,6 +9,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { TooManyRequestsException } from './too-many-requests.exception';
 
 const GENERIC = 'Something went wrong on our side';
 
@@ -17,6 +18,7 @@ function fakeHost(headersSent = false) {
     headersSent,
     status: jest.fn(),
     json: jest.fn(),
+    set: jest.fn(),
     destroy: jest.fn(),
     getHeader: jest.fn((name: string) => (name === 'x-request-id' ? 'req-123' : undefined)),
   };
@@ -134,6 +136,33 @@ describe(AllExceptionsFilter.name, () => {
         body: { statusCode: 503, error: 'Service Unavailable', message: GENERIC },
       });
       expect(logError).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe(TooManyRequestsException.name, () => {
+    it('sends Retry-After with the seconds to wait, before the body', () => {
+      const { host, res } = fakeHost();
+
+      filter.catch(new TooManyRequestsException('Slow down: try again in 8 seconds', 8), host);
+
+      expect(res.set).toHaveBeenCalledWith('Retry-After', '8');
+      expect(res.set.mock.invocationCallOrder[0]).toBeLessThan(res.json.mock.invocationCallOrder[0]);
+    });
+
+    it('answers 429 in Nest’s shape', () => {
+      expect(respond(new TooManyRequestsException('Slow down: try again in 1 second', 1))).toEqual({
+        status: 429,
+        body: { statusCode: 429, error: 'Too Many Requests', message: 'Slow down: try again in 1 second' },
+      });
+      expect(logError).not.toHaveBeenCalled();
+    });
+
+    it('sends no Retry-After for other errors, even a 429', () => {
+      const { host, res } = fakeHost();
+
+      filter.catch(new HttpException('Slow down', 429), host);
+
+      expect(res.set).not.toHaveBeenCalled();
     });
   });
 

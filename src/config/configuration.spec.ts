@@ -132,6 +132,68 @@ describe(loadConfig.name, () => {
     expect(error.message.startsWith(`${variable} `)).toBe(true);
   });
 
+  describe('rate limits', () => {
+    const FORMAT = 'must be requests/duration from 1s to 365d, like 20/1m, or off';
+
+    it('allows 20 logins a minute and 30 sign-ups an hour by default', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET }).rateLimits).toEqual({
+        login: { limit: 20, ttlMs: 60_000 },
+        signup: { limit: 30, ttlMs: 3_600_000 },
+      });
+    });
+
+    it('reads RATE_LIMIT_LOGIN and RATE_LIMIT_SIGNUP', () => {
+      const config = loadConfig({
+        SESSION_SECRET: SECRET,
+        RATE_LIMIT_LOGIN: '5/30s',
+        RATE_LIMIT_SIGNUP: ' 1/1d ',
+      });
+
+      expect(config.rateLimits).toEqual({
+        login: { limit: 5, ttlMs: 30_000 },
+        signup: { limit: 1, ttlMs: 86_400_000 },
+      });
+    });
+
+    it('turns each limit off on its own', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET, RATE_LIMIT_LOGIN: 'off' }).rateLimits).toEqual({
+        login: undefined,
+        signup: { limit: 30, ttlMs: 3_600_000 },
+      });
+      expect(loadConfig({ SESSION_SECRET: SECRET, RATE_LIMIT_SIGNUP: 'off' }).rateLimits).toEqual({
+        login: { limit: 20, ttlMs: 60_000 },
+        signup: undefined,
+      });
+    });
+
+    it.each(['RATE_LIMIT_LOGIN', 'RATE_LIMIT_SIGNUP'])('treats a blank %s as unset', (variable) => {
+      const config = loadConfig({ SESSION_SECRET: SECRET, [variable]: ' ' });
+
+      expect(config.rateLimits).toEqual(loadConfig({ SESSION_SECRET: SECRET }).rateLimits);
+    });
+
+    const BAD = [
+      ['20', FORMAT],
+      ['0/1m', FORMAT],
+      ['x/1m', FORMAT],
+      ['-1/1m', FORMAT],
+      ['20/', FORMAT],
+      ['OFF', FORMAT],
+      ['20/1', FORMAT],
+      ['20/1m/2', FORMAT],
+      ['20/500ms', FORMAT],
+      ['20/366d', FORMAT],
+    ];
+
+    it.each(
+      ['RATE_LIMIT_LOGIN', 'RATE_LIMIT_SIGNUP'].flatMap((variable) =>
+        BAD.map(([raw, problem]) => [variable, raw, `${variable} ${problem} (got "${raw}")`]),
+      ),
+    )('throws ConfigError naming %s when it is %j', (variable, raw, message) => {
+      expect(configError({ SESSION_SECRET: SECRET, [variable]: raw }).message).toBe(message);
+    });
+  });
+
   describe('processes', () => {
     it('uses every core by default and stops within 10 s', () => {
       const config = loadConfig({ SESSION_SECRET: SECRET });

@@ -273,12 +273,16 @@ function parseRedisUrl(raw: string | undefined): string | undefined {
 function parseRateLimit(env: Env, name: string, fallback: string): RateLimit | undefined {
   const raw = value(env, name) ?? fallback;
   if (raw === 'off') return undefined;
-  const match = /^(\d{1,7})\/(.+)$/.exec(raw);
+  const match = /^(\d{1,7})\/(\d+(\.\d+)?\s*[a-z]+)$/i.exec(raw);
   const limit = match ? Number(match[1]) : 0;
-  if (!match || limit < 1) {
-    throw new ConfigError(name, `must be requests/duration, like 20/1m, or off (got ${show(raw)})`);
+  const ttlMs = match ? ms(match[2] as ms.StringValue) : NaN;
+  if (!match || limit < 1 || !(ttlMs >= 1000 && ttlMs <= MAX_DURATION_MS)) {
+    throw new ConfigError(
+      name,
+      `must be requests/duration from 1s to 365d, like 20/1m, or off (got ${show(raw)})`,
+    );
   }
-  return { limit, ttlMs: parseDuration({ [name]: match[2] }, name, '') };
+  return { limit, ttlMs };
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {

@@ -5,6 +5,8 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { LoginThrottle } from '../auth/throttling/login-throttle';
+import { TooManyRequestsException } from '../common/too-many-requests.exception';
 import { loadConfig, type Registration } from '../config/configuration';
 import type { Role, UsersTable } from '../database/database.types';
 import type { PasswordHasher } from './password.hasher';
@@ -119,15 +121,39 @@ class FakePasswordHasher implements Public<PasswordHasher> {
   }
 }
 
+class FakeLoginThrottle implements Public<LoginThrottle> {
+  readonly locked = new Set<string>();
+  readonly calls: Array<[string, string]> = [];
+
+  check(key: string): Promise<void> {
+    this.calls.push(['check', key]);
+    return this.locked.has(key)
+      ? Promise.reject(new TooManyRequestsException('Too many failed logins with this name', 1))
+      : Promise.resolve();
+  }
+
+  failed(key: string): Promise<void> {
+    this.calls.push(['failed', key]);
+    return Promise.resolve();
+  }
+
+  succeeded(key: string): Promise<void> {
+    this.calls.push(['succeeded', key]);
+    return Promise.resolve();
+  }
+}
+
 describe(UsersService.name, () => {
   let users: FakeUsersRepository;
   let passwords: FakePasswordHasher;
+  let throttle: FakeLoginThrottle;
 
   function makeService(registration: Registration = 'open'): UsersService {
     const config = loadConfig({ SESSION_SECRET: 'users-service-spec-secret', REGISTRATION: registration });
     return new UsersService(
       users as unknown as UsersRepository,
       passwords as unknown as PasswordHasher,
+      throttle as unknown as LoginThrottle,
       config,
     );
   }
@@ -156,6 +182,7 @@ describe(UsersService.name, () => {
   beforeEach(() => {
     users = new FakeUsersRepository();
     passwords = new FakePasswordHasher();
+    throttle = new FakeLoginThrottle();
   });
 
   describe('create', () => {
@@ -444,6 +471,32 @@ describe(UsersService.name, () => {
       expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$alice-old-password');
     });
 
+    it('counts a wrong currentPassword as a failed login for that name', async () => {
+      await expect(
+        makeService().update(alice.id, { password: 'a new password', currentPassword: 'a guess' }, alice),
+      ).rejects.toThrow(ForbiddenException);
+
+      expect(throttle.calls).toEqual([
+        ['check', 'alice'],
+        ['failed', 'alice'],
+      ]);
+    });
+
+    it('throws TooManyRequestsException without checking currentPassword while the name is locked', async () => {
+      throttle.locked.add('alice');
+      const verify = jest.spyOn(passwords, 'verify');
+
+      await expect(
+        makeService().update(
+          alice.id,
+          { password: 'a new password', currentPassword: 'alice-old-password' },
+          alice,
+        ),
+      ).rejects.toThrow(TooManyRequestsException);
+      expect(verify).not.toHaveBeenCalled();
+      expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$alice-old-password');
+    });
+
     it('changes the password when currentPassword is right, which changes access', async () => {
       const { accessChanged } = await makeService().update(
         alice.id,
@@ -453,6 +506,10 @@ describe(UsersService.name, () => {
 
       expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$a new password');
       expect(accessChanged).toBe(true);
+      expect(throttle.calls).toEqual([
+        ['check', 'alice'],
+        ['succeeded', 'alice'],
+      ]);
     });
 
     it('asks an admin for currentPassword when changing their own password', async () => {

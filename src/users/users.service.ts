@@ -6,6 +6,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { LoginThrottle } from '../auth/throttling/login-throttle';
 import { AppConfig } from '../config/configuration';
 import type { CreateUserDto } from './dto/create-user.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
@@ -26,6 +27,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordHasher,
+    private readonly throttle: LoginThrottle,
     private readonly config: AppConfig,
   ) {}
 
@@ -101,7 +103,7 @@ export class UsersService {
     if (dto.name !== undefined) Object.assign(changes, { name: dto.name, nameKey: nameKey(dto.name) });
     if (dto.role !== undefined) changes.role = dto.role;
     if (dto.password !== undefined) {
-      if (self) await this.checkCurrentPassword(id, dto.currentPassword);
+      if (self) await this.checkCurrentPassword(target, dto.currentPassword);
       changes.passwordHash = await this.passwords.hash(dto.password);
     }
     if (Object.keys(changes).length === 0) return { user: target, accessChanged: false };
@@ -124,14 +126,19 @@ export class UsersService {
     if (result === 'last-admin') throw new ConflictException('The last admin cannot be deleted');
   }
 
-  private async checkCurrentPassword(id: string, currentPassword: string | undefined): Promise<void> {
+  /** Guesses here count towards the same lock as failed logins: a stolen session must not guess freely. */
+  private async checkCurrentPassword(user: User, currentPassword: string | undefined): Promise<void> {
     if (currentPassword === undefined) {
       throw new BadRequestException('currentPassword is required to change your own password');
     }
-    const hash = await this.users.findPasswordHash(id);
+    const key = nameKey(user.name);
+    await this.throttle.check(key);
+    const hash = await this.users.findPasswordHash(user.id);
     if (!hash || !(await this.passwords.verify(currentPassword, hash))) {
+      await this.throttle.failed(key);
       throw new ForbiddenException('currentPassword is not your current password');
     }
+    await this.throttle.succeeded(key);
   }
 }
 

@@ -98,8 +98,12 @@ describe('Session security (e2e)', () => {
     const loaded = await promisify<string, SessionData | null | undefined>(store.get.bind(store))(sid);
     expect(loaded).toMatchObject({ userId: kimId });
     await t.agent().post('/api/auth/logout').set('Cookie', cookie).expect(204);
-    await promisify<string, SessionData, void>(store.set.bind(store))(sid, { ...loaded!, userAgent: 'late' });
-    await promisify<string, SessionData, void>(store.touch.bind(store))(sid, loaded!);
+    await new Promise<void>((resolve, reject) =>
+      store.set(sid, { ...loaded!, userAgent: 'late' }, (error?: Error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    await new Promise<void>((resolve) => store.touch!(sid, loaded!, () => resolve()));
     await me(cookie).expect(401);
     const db = t.app.get<Kysely<Database>>(Kysely);
     await expect(db.selectFrom('sessions').select('sid').where('sid', '=', sid).execute()).resolves.toEqual(

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const STOP_LIMIT_MS = 30_000;
 
 export interface ServerProcess {
   url: string;
@@ -71,7 +72,15 @@ export async function startServer(
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      await exited;
+      // A drain takes SHUTDOWN_TIMEOUT at most; a server still there long after is a bug to show, not to wait on.
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS);
+      const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') {
+        const message = `server did not stop within ${STOP_LIMIT_MS} ms of SIGTERM; it printed:\n${output}`;
+        console.error(message);
+        throw new Error(message);
+      }
     },
   };
 }

@@ -22,7 +22,8 @@ export class LoginFailuresRepository {
 
   /**
    * Counts one more failure, in one statement so that concurrent failures all count, and returns
-   * the new count. A count whose last failure is {@link FORGET_AFTER_MS} old starts again at 1.
+   * the new count. A count whose last failure is more than {@link FORGET_AFTER_MS} old starts
+   * again at 1.
    */
   async add(nameKey: string, now: number): Promise<number> {
     const forgetBefore = now - FORGET_AFTER_MS;

@@ -1,13 +1,37 @@
-import { applyDecorators, type ExecutionContext, UseGuards } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { SkipThrottle, ThrottlerGuard, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import {
+  SkipThrottle,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+} from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { AppConfig, RateLimit } from '../../config/configuration';
 import { ErrorResponse } from '../../common/error.response';
+import { TooManyRequestsException } from '../../common/too-many-requests.exception';
 import type { DatabaseThrottlerStorage } from './database-throttler.storage';
 
 type Limited = 'login' | 'signup';
 const LIMITED: readonly Limited[] = ['login', 'signup'];
+
+/**
+ * @nestjs/throttler's guard, answering like the rest of the API: its own headers carry the
+ * throttler's name (`Retry-After-login`), which no client understands, so they are off and the
+ * 429 goes through the global filter with a plain `Retry-After`.
+ */
+@Injectable()
+export class AddressThrottlerGuard extends ThrottlerGuard {
+  protected override throwThrottlingException(
+    _context: ExecutionContext,
+    { timeToBlockExpire: seconds }: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw new TooManyRequestsException(
+      `Too many requests from your address: try again in ${seconds} second${seconds === 1 ? '' : 's'}`,
+      seconds,
+    );
+  }
+}
 
 /**
  * Limits a route per client address with the named limit from the configuration
@@ -16,7 +40,7 @@ const LIMITED: readonly Limited[] = ['login', 'signup'];
 export function RateLimited(name: Limited): MethodDecorator {
   const others = Object.fromEntries(LIMITED.filter((other) => other !== name).map((other) => [other, true]));
   return applyDecorators(
-    UseGuards(ThrottlerGuard),
+    UseGuards(AddressThrottlerGuard),
     SkipThrottle(others),
     ApiTooManyRequestsResponse({
       type: ErrorResponse,
@@ -42,7 +66,6 @@ export function throttlerOptions(
   return {
     throttlers: [throttler('login', config.rateLimits.login), throttler('signup', config.rateLimits.signup)],
     storage,
-    errorMessage: (_context, { timeToBlockExpire }) =>
-      `Too many requests from your address: try again in ${timeToBlockExpire} second${timeToBlockExpire === 1 ? '' : 's'}`,
+    setHeaders: false,
   };
 }

@@ -41,8 +41,9 @@ export function IsPassword(options: { optional?: boolean } = {}): PropertyDecora
     ValidateBy({
       name: 'isPassword',
       validator: {
+        // Counted as hashed (NFC), so the same password passes whatever form the keyboard sent.
         validate: (value) =>
-          typeof value === 'string' && characterCount(value) >= 8 && characterCount(value) <= 256,
+          typeof value === 'string' && isPasswordLength(characterCount(value.normalize('NFC'))),
         defaultMessage: (args) =>
           typeof args?.value === 'string'
             ? `${args.property} must be 8 to 256 characters long`
@@ -50,6 +51,10 @@ export function IsPassword(options: { optional?: boolean } = {}): PropertyDecora
       },
     }),
   );
+}
+
+function isPasswordLength(length: number): boolean {
+  return length >= 8 && length <= 256;
 }
 
 export function IsRole(): PropertyDecorator {
