@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { pruneExpiredSessions } from './auth/session/database-session.store';
-import { pruneRateLimits } from './auth/throttling/database-throttler.storage';
-import { pruneLoginFailures } from './auth/throttling/login-failures.repository';
+import { pruneRateLimits } from './throttling/database-throttler.storage';
+import { pruneLoginAttempts } from './throttling/login-attempts.repository';
 import type { Database } from './database/database.types';
 
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -14,5 +14,5 @@ export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 export async function housekeeping(db: Kysely<Database>): Promise<void> {
   await pruneExpiredSessions(db);
   await pruneRateLimits(db);
-  await pruneLoginFailures(db);
+  await pruneLoginAttempts(db);
 }

@@ -37,6 +37,15 @@ describe('Auth API (e2e)', () => {
     await logIn(t.agent(), 'ZOE\u0308');
   });
 
+  it('refuses a name with control characters with 400, before any database sees it', async () => {
+    const res = await t
+      .agent()
+      .post('/api/auth/login')
+      .send({ name: 'nul\u0000name', password: PASSWORD })
+      .expect(400);
+    expect(res.body.message).toEqual(['name must not contain control characters']);
+  });
+
   it('gives the same 401 for an unknown name and a wrong password', async () => {
     const unknown = await t
       .agent()

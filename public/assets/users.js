@@ -1,15 +1,16 @@
-import { initLanguage, onLanguageChange, t, translatePage } from './i18n.js';
+import { initLanguage, language, onLanguageChange, t, translatePage } from './i18n.js';
 
 const PAGE_SIZE = 10;
 const $ = (id) => document.getElementById(id);
 
-const state = { user: null, signUpOpen: false, offset: 0, page: null, message: null };
+const state = { user: null, signUpOpen: false, offset: 0, page: null, sessions: [], message: null };
 
 class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter) {
     const message = Array.isArray(body?.message) ? body.message.join('; ') : body?.message;
     super(message || String(status));
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -27,7 +28,7 @@ async function api(method, path, body) {
     throw new ApiError(0, null);
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) throw new ApiError(response.status, data, response.headers.get('Retry-After'));
   return data;
 }
 
@@ -39,6 +40,7 @@ function explain(error) {
   if (error.status === 409 && /already taken/.test(error.message)) return ['error.nameTaken'];
   if (error.status === 409 && /last admin/.test(error.message)) return ['error.lastAdmin'];
   if (error.status === 403) return ['error.forbidden', { message: error.message }];
+  if (error.status === 429) return ['error.tooMany', { seconds: error.retryAfter ?? '?' }];
   if (error.status === 400) return ['error.invalid', { message: error.message }];
   return ['error.status', { status: error.status, message: error.message }];
 }
@@ -104,6 +106,10 @@ async function loadUsers(offset = state.offset) {
   }
   state.page = page;
   state.offset = offset;
+}
+
+async function loadSessions() {
+  state.sessions = await api('GET', '/api/auth/sessions');
 }
 
 function canChange(user) {
@@ -172,20 +178,56 @@ function userRow(user) {
     if (!window.confirm(t('users.confirmDelete', { name: user.name }))) return;
     void attempt(remove, async () => {
       await api('DELETE', `/api/users/${user.id}`);
-      if (user.id === state.user.id) {
-        state.user = null;
-        await loadStatus();
-        render();
-        say('users.deletedSelf');
-        $('login-name').focus();
-        return;
-      }
+      if (user.id === state.user.id) return loggedOut('users.deletedSelf');
       await refresh();
       say('users.deleted', { name: user.name });
       $('users-title').focus();
     });
   });
   return row;
+}
+
+function renderSessions() {
+  const when = new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' });
+  const list = $('session-list');
+  list.replaceChildren();
+  // This browser first, then the others, newest login first (the API's order).
+  for (const session of [...state.sessions].sort((a, b) => Number(b.current) - Number(a.current))) {
+    const row = $('session-row').content.firstElementChild.cloneNode(true);
+    translatePage(row);
+    const agent = session.userAgent ?? t('sessions.unknownAgent');
+    row.querySelector('.agent').textContent = session.current ? `${agent} ${t('sessions.current')}` : agent;
+    row.querySelector('.when').textContent = t('sessions.when', {
+      created: when.format(new Date(session.createdAt)),
+      seen: when.format(new Date(session.lastSeenAt ?? session.createdAt)),
+    });
+    const end = row.querySelector('.end');
+    end.setAttribute('aria-label', `${t('sessions.end')}: ${agent}`);
+    end.addEventListener(
+      'click',
+      () =>
+        void attempt(end, async () => {
+          await api('DELETE', `/api/auth/sessions/${encodeURIComponent(session.id)}`);
+          if (session.current) return loggedOut('logout.done');
+          await refresh();
+          say('sessions.ended');
+          $('sessions-title').focus();
+        }),
+    );
+    list.append(row);
+  }
+  $('end-others').disabled = state.sessions.length < 2;
+}
+
+/** Back to the login form once the session has ended on purpose. */
+async function loggedOut(message) {
+  state.user = null;
+  state.page = null;
+  state.sessions = [];
+  await loadStatus();
+  render();
+  say(message);
+  $('login-name').focus();
 }
 
 function render() {
@@ -198,10 +240,11 @@ function render() {
   $('greeting').textContent = t('greeting', { name: user.name });
   $('add-user').hidden = user.role !== 'admin';
   renderUsers();
+  renderSessions();
 }
 
 async function refresh() {
-  if (state.user) await loadUsers();
+  if (state.user) await Promise.all([loadUsers(), loadSessions()]);
   render();
 }
 
@@ -251,12 +294,15 @@ $('add-form').addEventListener('submit', (event) => {
 $('logout').addEventListener('click', (event) => {
   void attempt(event.currentTarget, async () => {
     await api('POST', '/api/auth/logout');
-    state.user = null;
-    state.page = null;
-    await loadStatus();
-    render();
-    say('logout.done');
-    $('login-name').focus();
+    await loggedOut('logout.done');
+  });
+});
+
+$('end-others').addEventListener('click', (event) => {
+  void attempt(event.currentTarget, async () => {
+    await api('DELETE', '/api/auth/sessions');
+    await refresh();
+    say('sessions.endedOthers');
   });
 });
 
@@ -273,7 +319,7 @@ function turnPage(button, offset) {
 $('previous').addEventListener('click', (event) => turnPage(event.currentTarget, state.offset - PAGE_SIZE));
 $('next').addEventListener('click', (event) => turnPage(event.currentTarget, state.offset + PAGE_SIZE));
 
-for (const id of ['greeting', 'users-title']) $(id).tabIndex = -1;
+for (const id of ['greeting', 'users-title', 'sessions-title']) $(id).tabIndex = -1;
 initLanguage();
 onLanguageChange(render);
 void attempt(null, async () => {

@@ -33,7 +33,7 @@ import { LoginDto } from './dto/login.dto';
 import { SessionResponse } from './dto/session.response';
 import { Public } from './public.decorator';
 import { SessionService } from './session/session.service';
-import { RateLimited } from './throttling/rate-limit';
+import { RateLimited } from '../throttling/rate-limit';
 
 @ApiTags('auth')
 @Controller('api/auth')

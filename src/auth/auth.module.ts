@@ -5,7 +5,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { SessionModule } from './session/session.module';
 import { SessionGuard } from './session.guard';
-import { ThrottlingModule } from './throttling/throttling.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 
 @Module({
   imports: [UsersModule, SessionModule, ThrottlingModule],

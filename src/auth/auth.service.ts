@@ -6,7 +6,7 @@ import { nameKey } from '../users/user-name';
 import { UsersService } from '../users/users.service';
 import './auth.types';
 import { SessionService } from './session/session.service';
-import { LoginThrottle } from './throttling/login-throttle';
+import { LoginThrottle } from '../throttling/login-throttle';
 
 @Injectable()
 export class AuthService {
@@ -22,15 +22,14 @@ export class AuthService {
    * wrong passwords get one answer, cost one hash, and count towards the same lock.
    */
   async login(req: Request, name: string, password: string): Promise<User> {
-    const key = nameKey(name);
-    await this.throttle.check(key);
+    const subject = `name:${nameKey(name)}`;
+    await this.throttle.attempt(subject);
     const user = await this.users.authenticate(name, password);
-    if (!user) {
-      await this.throttle.failed(key);
+    // A user deleted while their password was being checked gets the same answer as a wrong one.
+    if (!user || !(await this.sessions.start(req, user))) {
       throw new UnauthorizedException('Wrong name or password');
     }
-    await this.throttle.succeeded(key);
-    await this.sessions.start(req, user.id);
+    await this.throttle.succeeded(subject);
     return user;
   }
 
@@ -39,12 +38,15 @@ export class AuthService {
    * means a deleted user or a changed role takes effect at once, in every process.
    */
   async sessionUser(req: Request): Promise<User | undefined> {
-    const { userId, authenticatedAt = 0 } = req.session ?? {};
+    const { userId, authenticatedAt = 0, sessionVersion = 0 } = req.session ?? {};
     if (!userId) return undefined;
-    const user =
+    const found =
       Date.now() - authenticatedAt > this.config.sessionAbsoluteTimeoutMs
         ? undefined
         : await this.users.findById(userId);
+    // A password or role change since this session was made (even one committed while its login
+    // was still checking the old password) makes it stale.
+    const user = found?.sessionVersion === sessionVersion ? found : undefined;
     if (!user) await this.sessions.drop(req);
     return user;
   }

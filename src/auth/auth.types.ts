@@ -6,6 +6,8 @@ declare module 'express-session' {
     userId?: string;
     /** Epoch ms of the login; the absolute timeout counts from here. */
     authenticatedAt?: number;
+    /** The user's session version at login: a password or role change since makes it stale. */
+    sessionVersion?: number;
     /** The browser's User-Agent at login (cut to a sane length), to tell sessions apart in lists. */
     userAgent?: string;
   }

@@ -52,6 +52,12 @@ export function isNotNullViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_NOTNULL' || code === '23502';
 }
 
+/** True when `error` is a foreign-key violation in either dialect. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
+
 /** True when `error` is a unique-constraint violation in either dialect. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = errorCode(error);

@@ -10,6 +10,8 @@ export interface UsersTable {
   nameKey: string;
   passwordHash: string;
   role: Role;
+  /** Raised at every password or role change; sessions carry the value they were made under. */
+  sessionVersion: Generated<number>;
   createdAt: string;
   updatedAt: string;
 }
@@ -22,6 +24,8 @@ export interface SessionsTable {
   expiresAt: number;
   /** Epoch milliseconds of the last request, to within the store's write interval. */
   lastSeenAt: number | null;
+  /** The session this one replaced at a renewal; ending that one ends this one too. */
+  replaces: string | null;
   createdAt: Generated<string>;
 }
 
@@ -33,17 +37,22 @@ export interface RateLimitsTable {
   blockedUntil: number;
 }
 
-/** Consecutive failed logins for one name key (a user's or not). Times are epoch milliseconds. */
-export interface LoginFailuresTable {
-  nameKey: string;
+/**
+ * Password attempts for one subject (a login name, or a user changing their password), counted
+ * before the check. `subject` is a digest, never the typed name. Times are epoch milliseconds.
+ */
+export interface LoginAttemptsTable {
+  subject: string;
   failures: number;
   lastFailedAt: number;
   lockedUntil: number;
+  /** A random tag of the last attempt let through, so that attempt knows it was the one. */
+  lastAttempt: Generated<string>;
 }
 
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   rateLimits: RateLimitsTable;
-  loginFailures: LoginFailuresTable;
+  loginAttempts: LoginAttemptsTable;
 }

@@ -1,4 +1,7 @@
 import type { UsersTable } from '../database/database.types';
 
 /** A user as the rest of the server sees it: never with the password hash. */
-export type User = Pick<UsersTable, 'id' | 'name' | 'role' | 'createdAt' | 'updatedAt'>;
+export type User = Pick<UsersTable, 'id' | 'name' | 'role' | 'createdAt' | 'updatedAt'> & {
+  /** Sessions made under another value are dead (see UsersTable). */
+  sessionVersion: number;
+};

@@ -31,7 +31,7 @@ import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { SessionService } from '../auth/session/session.service';
-import { RateLimited } from '../auth/throttling/rate-limit';
+import { RateLimited } from '../throttling/rate-limit';
 import { ErrorResponse } from '../common/error.response';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -131,8 +131,9 @@ export class UsersController {
     const { user, accessChanged } = await this.users.update(id, dto, actor);
     // Sessions made under the old password or role must not live on (DESIGN §5).
     if (accessChanged) {
-      if (actor.id === id && (await this.sessions.renew(req))) await this.sessions.endOthers(req, id);
-      else await this.sessions.endAll(id);
+      if (actor.id === id && (await this.sessions.renew(req, user.sessionVersion))) {
+        await this.sessions.endOthers(req, id);
+      } else await this.sessions.endAll(id);
     }
     return toUserResponse(user);
   }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionModule } from '../auth/session/session.module';
-import { ThrottlingModule } from '../auth/throttling/throttling.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { PasswordHasher } from './password.hasher';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';

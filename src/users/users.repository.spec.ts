@@ -8,7 +8,7 @@ import type { Database, Role } from '../database/database.types';
 import { migrateToLatest } from '../database/migrate';
 import { nameKey } from './user-name';
 import type { User } from './user';
-import { UsersRepository } from './users.repository';
+import { type UserChanges, UsersRepository } from './users.repository';
 
 describe(UsersRepository.name, () => {
   let dir: string;
@@ -80,6 +80,7 @@ describe(UsersRepository.name, () => {
         id: expect.any(String),
         name: '홍길동',
         role: 'admin',
+        sessionVersion: 0,
         createdAt: '2025-01-01T00:00:01.000Z',
         updatedAt: '2025-01-01T00:00:01.000Z',
       });
@@ -208,9 +209,27 @@ describe(UsersRepository.name, () => {
         '2025-02-01T00:00:00.000Z',
       );
 
-      expect(updated).toEqual({ ...alice, name: 'Alicia', updatedAt: '2025-02-01T00:00:00.000Z' });
+      expect(updated).toEqual({
+        ...alice,
+        name: 'Alicia',
+        sessionVersion: 1,
+        updatedAt: '2025-02-01T00:00:00.000Z',
+      });
       await expect(repository.findPasswordHash(alice.id)).resolves.toBe('new-hash');
       await expect(repository.findWithPasswordByNameKey('alicia')).resolves.toBeDefined();
+    });
+
+    it('raises the session version for a new password or a different role, not for a rename or the same role', async () => {
+      const alice = await create('alice', 'user');
+      const at = '2025-02-01T00:00:00.000Z';
+      const version = async (changes: UserChanges) =>
+        ((await repository.update(alice.id, changes, at)) as User).sessionVersion;
+
+      await expect(version({ name: 'Alicia', nameKey: 'alicia' })).resolves.toBe(0);
+      await expect(version({ role: 'user' })).resolves.toBe(0);
+      await expect(version({ role: 'admin' })).resolves.toBe(1);
+      await expect(version({ passwordHash: 'another-hash' })).resolves.toBe(2);
+      await expect(version({ role: 'admin', passwordHash: 'a third hash' })).resolves.toBe(3);
     });
 
     it("returns 'missing' for an unknown id", async () => {

@@ -8,6 +8,7 @@ const USER_COLUMNS = [
   'id',
   'name',
   'role',
+  'sessionVersion',
   'createdAt',
   'updatedAt',
 ] as const satisfies readonly (keyof User)[];
@@ -105,15 +106,24 @@ export class UsersRepository {
     }
   }
 
-  /** Applies `changes`; refuses to demote the last admin. */
+  /**
+   * Applies `changes`; refuses to demote the last admin. A new password or a different role
+   * raises the session version in the same statement, so no session made before survives it.
+   */
   async update(
     id: string,
     changes: UserChanges,
     now: string,
   ): Promise<User | 'missing' | 'last-admin' | 'name-taken'> {
+    const sessionVersion =
+      changes.passwordHash !== undefined
+        ? sql<number>`session_version + 1`
+        : changes.role !== undefined
+          ? sql<number>`session_version + (case when role <> ${changes.role} then 1 else 0 end)`
+          : undefined;
     let query = this.db
       .updateTable('users')
-      .set({ ...changes, updatedAt: now })
+      .set({ ...changes, ...(sessionVersion && { sessionVersion }), updatedAt: now })
       .where('id', '=', id);
     if (changes.role === 'user') query = query.where((eb) => this.keepsAnAdmin(eb));
     try {

@@ -5,9 +5,10 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { LoginThrottle } from '../auth/throttling/login-throttle';
+import type { LoginThrottle } from '../throttling/login-throttle';
 import { TooManyRequestsException } from '../common/too-many-requests.exception';
 import { loadConfig, type Registration } from '../config/configuration';
+import type { Selectable } from 'kysely';
 import type { Role, UsersTable } from '../database/database.types';
 import type { PasswordHasher } from './password.hasher';
 import { nameKey } from './user-name';
@@ -16,11 +17,12 @@ import type { NewUser, UserChanges, UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 type Public<T> = Pick<T, keyof T>;
+type Row = Selectable<UsersTable>;
 
 const CLOSED = 'Registration is closed: ask an admin to create your account';
 
-function withoutHash({ id, name, role, createdAt, updatedAt }: UsersTable): User {
-  return { id, name, role, createdAt, updatedAt };
+function withoutHash({ id, name, role, sessionVersion, createdAt, updatedAt }: Row): User {
+  return { id, name, role, sessionVersion, createdAt, updatedAt };
 }
 
 /**
@@ -29,7 +31,7 @@ function withoutHash({ id, name, role, createdAt, updatedAt }: UsersTable): User
  * before UNIQUE) and the last admin kept.
  */
 class FakeUsersRepository implements Public<UsersRepository> {
-  readonly rows = new Map<string, UsersTable>();
+  readonly rows = new Map<string, Row>();
 
   findById(id: string): Promise<User | undefined> {
     const row = this.rows.get(id);
@@ -58,12 +60,13 @@ class FakeUsersRepository implements Public<UsersRepository> {
     if (user.onlyIfFirst && user.role === undefined && this.rows.size > 0)
       return Promise.resolve('not-first');
     if (this.taken(user.nameKey)) return Promise.resolve('name-taken');
-    const row: UsersTable = {
+    const row: Row = {
       id: user.id,
       name: user.name,
       nameKey: user.nameKey,
       passwordHash: user.passwordHash,
       role: user.role ?? (this.rows.size > 0 ? 'user' : 'admin'),
+      sessionVersion: 0,
       createdAt: user.now,
       updatedAt: user.now,
     };
@@ -81,7 +84,10 @@ class FakeUsersRepository implements Public<UsersRepository> {
     if (changes.nameKey !== undefined && this.taken(changes.nameKey, id))
       return Promise.resolve('name-taken');
     if (changes.role === 'user' && this.isLastAdmin(row)) return Promise.resolve('last-admin');
+    const accessChanged =
+      changes.passwordHash !== undefined || (changes.role !== undefined && changes.role !== row.role);
     Object.assign(row, changes, { updatedAt: now });
+    if (accessChanged) row.sessionVersion++;
     return Promise.resolve(withoutHash(row));
   }
 
@@ -97,7 +103,7 @@ class FakeUsersRepository implements Public<UsersRepository> {
     return [...this.rows.values()].some((r) => r.nameKey === key && r.id !== exceptId);
   }
 
-  private isLastAdmin(row: UsersTable): boolean {
+  private isLastAdmin(row: Row): boolean {
     return row.role === 'admin' && [...this.rows.values()].filter((r) => r.role === 'admin').length === 1;
   }
 }
@@ -125,20 +131,17 @@ class FakeLoginThrottle implements Public<LoginThrottle> {
   readonly locked = new Set<string>();
   readonly calls: Array<[string, string]> = [];
 
-  check(key: string): Promise<void> {
-    this.calls.push(['check', key]);
-    return this.locked.has(key)
-      ? Promise.reject(new TooManyRequestsException('Too many failed logins with this name', 1))
+  attempt(subject: string): Promise<void> {
+    this.calls.push(['attempt', subject]);
+    return this.locked.has(subject)
+      ? Promise.reject(
+          new TooManyRequestsException('Too many failed password attempts: try again in 1 second', 1),
+        )
       : Promise.resolve();
   }
 
-  failed(key: string): Promise<void> {
-    this.calls.push(['failed', key]);
-    return Promise.resolve();
-  }
-
-  succeeded(key: string): Promise<void> {
-    this.calls.push(['succeeded', key]);
+  succeeded(subject: string): Promise<void> {
+    this.calls.push(['succeeded', subject]);
     return Promise.resolve();
   }
 }
@@ -160,12 +163,13 @@ describe(UsersService.name, () => {
 
   function seed(name: string, role: Role, password = `${name}-password`): User {
     const now = new Date().toISOString();
-    const row: UsersTable = {
+    const row: Row = {
       id: randomUUID(),
       name,
       nameKey: nameKey(name),
       passwordHash: `fake$${password}`,
       role,
+      sessionVersion: 0,
       createdAt: now,
       updatedAt: now,
     };
@@ -176,7 +180,7 @@ describe(UsersService.name, () => {
   /** A caller as the session sees them, without a row: lets a test start from an empty table. */
   function caller(role: Role): User {
     const now = new Date().toISOString();
-    return { id: randomUUID(), name: `a ${role}`, role, createdAt: now, updatedAt: now };
+    return { id: randomUUID(), name: `a ${role}`, role, sessionVersion: 0, createdAt: now, updatedAt: now };
   }
 
   beforeEach(() => {
@@ -193,6 +197,7 @@ describe(UsersService.name, () => {
         id: expect.any(String),
         name: 'Émile',
         role: 'admin',
+        sessionVersion: 0,
         createdAt: expect.any(String),
         updatedAt: created.createdAt,
       });
@@ -471,19 +476,16 @@ describe(UsersService.name, () => {
       expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$alice-old-password');
     });
 
-    it('counts a wrong currentPassword as a failed login for that name', async () => {
+    it('counts a guess at currentPassword as an attempt for that user, by id', async () => {
       await expect(
         makeService().update(alice.id, { password: 'a new password', currentPassword: 'a guess' }, alice),
       ).rejects.toThrow(ForbiddenException);
 
-      expect(throttle.calls).toEqual([
-        ['check', 'alice'],
-        ['failed', 'alice'],
-      ]);
+      expect(throttle.calls).toEqual([['attempt', `user:${alice.id}`]]);
     });
 
     it('throws TooManyRequestsException without checking currentPassword while the name is locked', async () => {
-      throttle.locked.add('alice');
+      throttle.locked.add(`user:${alice.id}`);
       const verify = jest.spyOn(passwords, 'verify');
 
       await expect(
@@ -507,8 +509,8 @@ describe(UsersService.name, () => {
       expect(users.rows.get(alice.id)?.passwordHash).toBe('fake$a new password');
       expect(accessChanged).toBe(true);
       expect(throttle.calls).toEqual([
-        ['check', 'alice'],
-        ['succeeded', 'alice'],
+        ['attempt', `user:${alice.id}`],
+        ['succeeded', `user:${alice.id}`],
       ]);
     });
 

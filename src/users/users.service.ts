@@ -6,7 +6,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { LoginThrottle } from '../auth/throttling/login-throttle';
+import { LoginThrottle } from '../throttling/login-throttle';
 import { AppConfig } from '../config/configuration';
 import type { CreateUserDto } from './dto/create-user.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
@@ -112,8 +112,7 @@ export class UsersService {
     if (result === 'missing') throw new NotFoundException(`User ${id} does not exist`);
     if (result === 'last-admin') throw new ConflictException('The last admin cannot stop being an admin');
     if (result === 'name-taken') throw nameTaken(dto.name);
-    const accessChanged = changes.passwordHash !== undefined || result.role !== target.role;
-    return { user: result, accessChanged };
+    return { user: result, accessChanged: result.sessionVersion !== target.sessionVersion };
   }
 
   async remove(id: string, actor: User): Promise<void> {
@@ -126,19 +125,18 @@ export class UsersService {
     if (result === 'last-admin') throw new ConflictException('The last admin cannot be deleted');
   }
 
-  /** Guesses here count towards the same lock as failed logins: a stolen session must not guess freely. */
+  /** Guesses are throttled per user like logins (not per name: a rename must not reset the count). */
   private async checkCurrentPassword(user: User, currentPassword: string | undefined): Promise<void> {
     if (currentPassword === undefined) {
       throw new BadRequestException('currentPassword is required to change your own password');
     }
-    const key = nameKey(user.name);
-    await this.throttle.check(key);
+    const subject = `user:${user.id}`;
+    await this.throttle.attempt(subject);
     const hash = await this.users.findPasswordHash(user.id);
     if (!hash || !(await this.passwords.verify(currentPassword, hash))) {
-      await this.throttle.failed(key);
       throw new ForbiddenException('currentPassword is not your current password');
     }
-    await this.throttle.succeeded(key);
+    await this.throttle.succeeded(subject);
   }
 }
 

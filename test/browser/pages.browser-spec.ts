@@ -72,7 +72,7 @@ describe('Pages in Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await page.screenshot({ path: join(ARTIFACTS, 'users-en.png'), fullPage: true });
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.getByText('You are logged out.').waitFor();
     await heading(page, 'Log in');
     await context.close();
@@ -241,5 +241,41 @@ describe('Pages in Chromium', () => {
     expect(await me.locator('.live-responses-table .microlight').first().textContent()).toContain(ADMIN.name);
     await page.screenshot({ path: join(ARTIFACTS, 'swagger-me.png') });
     await context.close();
+  });
+
+  it('lists where you are logged in, and logs another browser out from this one', async () => {
+    const browsers = await Promise.all(
+      ['First browser', 'Second browser'].map((userAgent) =>
+        newPage(browser, problems, { locale: 'en-US', userAgent }),
+      ),
+    );
+    const [first, second] = browsers.map(({ page }) => page);
+    const logInAgain = async (page: Page) => {
+      await page.goto(`${server.url}/`);
+      await logInOnPage(page, ADMIN.name, ADMIN.password);
+      await heading(page, `Hello, ${ADMIN.name}`);
+    };
+    await logInAgain(first);
+    await logInAgain(second);
+    await first.reload();
+    const sessions = first.locator('#session-list');
+    await sessions.getByText('First browser (this browser)', { exact: true }).waitFor();
+    await sessions.getByText('Second browser', { exact: true }).waitFor();
+    await first.screenshot({ path: join(ARTIFACTS, 'sessions-en.png'), fullPage: true });
+
+    await first.getByRole('button', { name: 'Log out: Second browser' }).click();
+    await first.getByText('That session was logged out.').waitFor();
+    await sessions.getByText('Second browser', { exact: true }).waitFor({ state: 'detached' });
+    await second.reload();
+    await heading(second, 'Log in');
+
+    await logInAgain(second);
+    await first.getByRole('button', { name: 'Log out everywhere else' }).click();
+    await first.getByText('Your other sessions were logged out.').waitFor();
+    expect(await sessions.locator('li').count()).toBe(1);
+    await second.reload();
+    await heading(second, 'Log in');
+    await heading(first, `Hello, ${ADMIN.name}`);
+    await Promise.all(browsers.map(({ context }) => context.close()));
   });
 });

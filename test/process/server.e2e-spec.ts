@@ -105,7 +105,8 @@ describe('The server process', () => {
     const first = await run(cwd, [cli], { PORT: 'not-read-here' });
     expect(first).toMatchObject({
       code: 0,
-      stdout: 'Applied migrations: 0001-users-and-sessions, 0002-session-activity, 0003-throttling\n',
+      stdout:
+        'Applied migrations: 0001-users-and-sessions, 0002-session-activity, 0003-throttling, 0004-session-safety\n',
     });
     const second = await run(cwd, [cli]);
     expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date\n' });

@@ -119,18 +119,27 @@ describe('Passwords (e2e)', () => {
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: TOO_SHORT_OR_LONG });
   });
 
-  it('locks guesses at currentPassword like failed logins, so a stolen session cannot guess freely', async () => {
+  it('locks guesses at currentPassword per user, so a stolen session cannot guess freely, even renaming', async () => {
     const choi = t.agent();
     const { id } = await signUp(choi, 'choi');
     await logIn(choi, 'choi');
     const guess = (n: number) =>
       choi.patch(`/api/users/${id}`).send({ password: 'new password 2', currentPassword: `guess ${n}` });
     const statuses = [];
-    for (let n = 0; n < 6; n++) statuses.push((await guess(n)).status);
-    expect(statuses).toEqual([403, 403, 403, 403, 403, 429]);
-    const locked = await login('choi', PASSWORD);
+    for (let n = 0; n < 5; n++) statuses.push((await guess(n)).status);
+    expect(statuses).toEqual([403, 403, 403, 403, 403]);
+    await choi.put(`/api/users/${id}`).send({ name: 'choi renamed' }).expect(200);
+    // Had the rename started a fresh count, four more guesses would pass; at most one can (the
+    // fifth guess's 1 s lock may have run out on a slow machine), and then the lock holds.
+    const after = [];
+    for (let n = 5; n < 10 && after.at(-1)?.status !== 429; n++) after.push(await guess(n));
+    expect(after.filter((res) => res.status === 403).length).toBeLessThanOrEqual(1);
+    const locked = after.at(-1)!;
     expect(locked.status).toBe(429);
+    expect(locked.body.message).toMatch(/^Too many failed password attempts: try again in \d+ seconds?$/);
     expect(locked.get('Retry-After')).toMatch(/^[1-9]\d*$/);
+    // The owner's logins have their own count: guessing in a stolen session does not lock them out.
+    expect((await login('choi renamed', PASSWORD)).status).toBe(200);
   });
 
   it("lets an admin reset another user's password without currentPassword, but not a user", async () => {

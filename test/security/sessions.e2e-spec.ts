@@ -1,4 +1,5 @@
 import { Kysely } from 'kysely';
+import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
@@ -123,6 +124,30 @@ describe('Session security (e2e)', () => {
     await me(laptop).expect(401);
     await me(renewed).expect(200, /"role":"user"/);
     await me(boss).expect(200);
+  });
+
+  it('refuses a session made under an older password, even one stored after the change', async () => {
+    const kim = await login('kim');
+    await as(kim)
+      .patch(`/api/users/${kimId}`)
+      .send({ password: 'a brand new password', currentPassword: PASSWORD })
+      .expect(200);
+    // What a login that read the old password just before the change would store just after it.
+    const store = t.app.get(SessionStore);
+    const forge = async (sessionVersion: number) => {
+      const sid = randomBytes(32).toString('base64url');
+      const session = {
+        cookie: { originalMaxAge: 60_000, httpOnly: true, path: '/' },
+        userId: kimId,
+        authenticatedAt: Date.now(),
+        sessionVersion,
+      } as unknown as SessionData;
+      await store.create(sid, session);
+      const signature = createHmac('sha256', t.config.sessionSecrets[0]).update(sid).digest('base64');
+      return `sid=${encodeURIComponent(`s:${sid}.${signature.replace(/=+$/, '')}`)}`;
+    };
+    await me(await forge(0)).expect(401);
+    await me(await forge(1)).expect(200, /"name":"kim"/);
   });
 
   it("ends all of a user's sessions when an admin changes their role", async () => {

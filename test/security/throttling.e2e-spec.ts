@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import { FREE_FAILURES } from '../../src/auth/throttling/login-throttle';
+import { FREE_FAILURES } from '../../src/throttling/login-throttle';
 import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app';
 
 const WRONG = 'not the password';
-const NAME_LOCKED = /^Too many failed logins with this name: try again in (\d+) seconds?$/;
+const NAME_LOCKED = /^Too many failed password attempts: try again in (\d+) seconds?$/;
 const ADDRESS_LIMITED = /^Too many requests from your address: try again in (\d+) seconds?$/;
 
 function login(t: TestApp, name: string, password: string): Promise<Response> {

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: '홍길동' })
   @MinLength(1)
   @MaxLength(256)
+  @Matches(/^\P{Cc}*$/u, { message: 'name must not contain control characters' })
   @IsString()
   name: string;
 

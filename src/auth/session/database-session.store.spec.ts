@@ -140,6 +140,15 @@ describe(DatabaseSessionStore.name, () => {
       await expect(row('sid-1')).resolves.toMatchObject({ expiresAt: START + IDLE_MS, lastSeenAt: START });
     });
 
+    it('returns false and stores nothing when the user no longer exists, keeping the replaced session', async () => {
+      await store.create('previous', sessionData());
+
+      await expect(store.create('sid-1', sessionData(randomUUID()), 'previous')).resolves.toBe(false);
+
+      await expect(row('sid-1')).resolves.toBeUndefined();
+      await expect(row('previous')).resolves.toBeDefined();
+    });
+
     it('stores the userId in the user_id column', async () => {
       const userId = await insertUser();
 
@@ -186,6 +195,18 @@ describe(DatabaseSessionStore.name, () => {
       await expect(row('old')).resolves.toBeUndefined();
       await expect(get('new')).resolves.toEqual(sessionData(userId));
       await expect(row('new')).resolves.toMatchObject({ userId, expiresAt: now + IDLE_MS, lastSeenAt: now });
+    });
+
+    it('ends the new session too when the old sid is destroyed afterwards (a logout that raced it)', async () => {
+      const userId = await insertUser();
+      await store.create('old', sessionData(userId));
+      await store.create('other', sessionData(userId));
+      await store.rotate('old', 'new', sessionData(userId));
+
+      await destroy('old');
+
+      await expect(row('new')).resolves.toBeUndefined();
+      await expect(row('other')).resolves.toBeDefined();
     });
 
     it('returns false and stores nothing when the old sid is unknown', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
 import { Kysely, type Transaction } from 'kysely';
 import { AppConfig } from '../../config/configuration';
+import { isForeignKeyViolation } from '../../database/database.factory';
 import type { Database } from '../../database/database.types';
 import '../auth.types';
 import { SessionStore, type StoredSession } from './session-store';
@@ -67,9 +68,16 @@ export class DatabaseSessionStore extends SessionStore {
     );
   }
 
+  /** Ends the session and the one that replaced it, if a renewal raced this (a logout wins). */
   override destroy(sid: string, callback?: Done): void {
     this.loadedDeadlines.delete(sid);
-    deliver(this.db.deleteFrom('sessions').where('sid', '=', sid).execute(), callback);
+    deliver(
+      this.db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('sid', '=', sid), eb('replaces', '=', sid)]))
+        .execute(),
+      callback,
+    );
   }
 
   override touch(sid: string, session: SessionData, callback?: Done): void {
@@ -92,11 +100,17 @@ export class DatabaseSessionStore extends SessionStore {
     );
   }
 
-  async create(sid: string, session: SessionData, replaces?: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      if (replaces !== undefined) await trx.deleteFrom('sessions').where('sid', '=', replaces).execute();
-      await this.insert(trx, sid, session);
-    });
+  async create(sid: string, session: SessionData, replaces?: string): Promise<boolean> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        if (replaces !== undefined) await trx.deleteFrom('sessions').where('sid', '=', replaces).execute();
+        await this.insert(trx, sid, session);
+      });
+      return true;
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return false;
+      throw error;
+    }
   }
 
   async rotate(oldSid: string, newSid: string, session: SessionData): Promise<boolean> {
@@ -108,7 +122,7 @@ export class DatabaseSessionStore extends SessionStore {
         .where('expiresAt', '>', Date.now())
         .executeTakeFirst();
       if (ended.numDeletedRows === 0n) return false;
-      await this.insert(trx, newSid, session);
+      await this.insert(trx, newSid, session, oldSid);
       return true;
     });
   }
@@ -132,11 +146,16 @@ export class DatabaseSessionStore extends SessionStore {
     await query.execute();
   }
 
-  private async insert(trx: Transaction<Database>, sid: string, session: SessionData): Promise<void> {
+  private async insert(
+    trx: Transaction<Database>,
+    sid: string,
+    session: SessionData,
+    replaces: string | null = null,
+  ): Promise<void> {
     const data = JSON.stringify(session);
     await trx
       .insertInto('sessions')
-      .values({ sid, ...this.row(session, Date.now()), data })
+      .values({ sid, ...this.row(session, Date.now()), data, replaces })
       .execute();
     this.written.set(session, withoutCookie(session));
   }

@@ -17,12 +17,16 @@ export interface StoredSession {
  * alive. So a slow request finishing after a logout cannot bring the session back.
  */
 export abstract class SessionStore extends Store {
-  /** Stores a new session; `replaces`, the request's previous session if any, ends in the same step. */
-  abstract create(sid: string, session: SessionData, replaces?: string): Promise<void>;
+  /**
+   * Stores a new session; `replaces`, the request's previous session if any, ends in the same
+   * step. False, and nothing stored, when the session's user no longer exists (deleted meanwhile).
+   */
+  abstract create(sid: string, session: SessionData, replaces?: string): Promise<boolean>;
 
   /**
    * Gives a live session a new id in one step. False, and nothing stored, when `oldSid` has
-   * ended meanwhile (a logout racing a password change must win).
+   * ended meanwhile; and destroying `oldSid` later (a logout that loaded it before the renewal)
+   * ends the new one too. Either way a logout racing a password change wins.
    */
   abstract rotate(oldSid: string, newSid: string, session: SessionData): Promise<boolean>;
 

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import session, { type Store } from 'express-session';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../config/configuration';
-import { sessionCookieName } from './session.cookie';
+import { sessionCookieName, sessionCookieSettings } from './session.cookie';
 
 /** 256 random bits, base64url: unguessable, and the same alphabet in a cookie as in a log. */
 export function newSessionId(): string {
@@ -23,13 +23,6 @@ export function createSessionMiddleware(config: AppConfig, store: Store): Reques
     saveUninitialized: false,
     rolling: false,
     unset: 'destroy',
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      // 'auto': Secure when Express sees HTTPS (req.secure), which over plain HTTP takes a trusted proxy.
-      secure: config.secureCookies ? true : 'auto',
-      maxAge: config.sessionAbsoluteTimeoutMs,
-    },
+    cookie: sessionCookieSettings(config),
   });
 }

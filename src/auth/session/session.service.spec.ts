@@ -12,6 +12,8 @@ const ABSOLUTE_MS = 12 * HOUR;
 const COOKIE_OPTIONS = { httpOnly: true, sameSite: 'lax', path: '/', secure: false };
 
 /** Just enough of express-session's `req.session`; `id` and `req` stay out of its data, as there. */
+const USER_1 = { id: 'user-1', sessionVersion: 2 };
+
 class FakeSession {
   declare userId?: string;
   declare authenticatedAt?: number;
@@ -37,7 +39,9 @@ class FakeSession {
 
 /** The session store, with the `generate` express-session adds to it. */
 class FakeStore {
-  readonly create = jest.fn((_sid: string, _session: SessionData, _replaces?: string) => Promise.resolve());
+  readonly create = jest.fn((_sid: string, _session: SessionData, _replaces?: string) =>
+    Promise.resolve(true),
+  );
   readonly rotate = jest.fn((_oldSid: string, _newSid: string, _session: SessionData) =>
     Promise.resolve(true),
   );
@@ -123,12 +127,13 @@ describe(SessionService.name, () => {
       const req = anonymous({ 'user-agent': 'Firefox' });
       const previous = req.sessionID;
 
-      await sessions.start(req.asRequest(), 'user-1');
+      await sessions.start(req.asRequest(), USER_1);
 
       expect(req.sessionID).not.toBe(previous);
       expect({ ...req.session }).toEqual({
         cookie: expect.any(Object),
         userId: 'user-1',
+        sessionVersion: 2,
         authenticatedAt: NOW,
         userAgent: 'Firefox',
       });
@@ -139,11 +144,12 @@ describe(SessionService.name, () => {
     it('carries nothing over from the previous session', async () => {
       const req = loggedIn({ userId: 'someone-before', userAgent: 'Old browser' });
 
-      await sessions.start(req.asRequest(), 'user-1');
+      await sessions.start(req.asRequest(), USER_1);
 
       expect({ ...req.session }).toEqual({
         cookie: expect.any(Object),
         userId: 'user-1',
+        sessionVersion: 2,
         authenticatedAt: NOW,
       });
     });
@@ -151,7 +157,7 @@ describe(SessionService.name, () => {
     it('cuts the user agent to 256 characters', async () => {
       const req = anonymous({ 'user-agent': 'x'.repeat(300) });
 
-      await sessions.start(req.asRequest(), 'user-1');
+      await sessions.start(req.asRequest(), USER_1);
 
       expect(req.session?.userAgent).toBe('x'.repeat(256));
     });
@@ -159,25 +165,34 @@ describe(SessionService.name, () => {
     it('replaces nothing when the request has no session', async () => {
       const req = new FakeRequest(store);
 
-      await sessions.start(req.asRequest(), 'user-1');
+      await sessions.start(req.asRequest(), USER_1);
 
       expect(store.create.mock.calls).toEqual([[req.sessionID, req.session, undefined]]);
+    });
+
+    it('returns false and keeps no session when the user was deleted meanwhile', async () => {
+      const req = anonymous();
+      store.create.mockResolvedValue(false);
+
+      await expect(sessions.start(req.asRequest(), USER_1)).resolves.toBe(false);
+
+      expect(req.session).toBeUndefined();
     });
 
     it('rejects with the error of the store', async () => {
       const failure = new Error('store down');
       store.create.mockRejectedValue(failure);
 
-      await expect(sessions.start(anonymous().asRequest(), 'user-1')).rejects.toBe(failure);
+      await expect(sessions.start(anonymous().asRequest(), USER_1)).rejects.toBe(failure);
     });
   });
 
   describe('renew', () => {
-    it('moves the session to a new id, keeping its data', async () => {
+    it("moves the session to a new id, keeping its data but taking the user's new session version", async () => {
       const req = loggedIn({ userAgent: 'Firefox' });
       const previous = { sid: req.sessionID, cookie: req.session!.cookie };
 
-      await expect(sessions.renew(req.asRequest())).resolves.toBe(true);
+      await expect(sessions.renew(req.asRequest(), 3)).resolves.toBe(true);
 
       expect(req.sessionID).not.toBe(previous.sid);
       expect(req.session?.cookie).not.toBe(previous.cookie);
@@ -186,6 +201,7 @@ describe(SessionService.name, () => {
         userId: 'user-1',
         authenticatedAt: NOW - 2 * HOUR,
         userAgent: 'Firefox',
+        sessionVersion: 3,
       });
       expect(store.rotate.mock.calls).toEqual([[previous.sid, req.sessionID, req.session]]);
       expect(store.create).not.toHaveBeenCalled();
@@ -194,7 +210,7 @@ describe(SessionService.name, () => {
     it('lets the cookie live only until the absolute timeout since the login', async () => {
       const req = loggedIn({ authenticatedAt: NOW - 2 * HOUR });
 
-      await sessions.renew(req.asRequest());
+      await sessions.renew(req.asRequest(), 3);
 
       // Through expires, which express-session's own touch() keeps (it resets maxAge).
       expect(req.session?.cookie.expires).toEqual(new Date(NOW - 2 * HOUR + ABSOLUTE_MS));
@@ -204,7 +220,7 @@ describe(SessionService.name, () => {
       const req = loggedIn();
       store.rotate.mockResolvedValue(false);
 
-      await expect(sessions.renew(req.asRequest())).resolves.toBe(false);
+      await expect(sessions.renew(req.asRequest(), 3)).resolves.toBe(false);
 
       expect(req.session).toBeUndefined();
       expect(store.destroyed).toEqual([store.rotate.mock.calls[0][1]]);
@@ -214,7 +230,7 @@ describe(SessionService.name, () => {
       const failure = new Error('store down');
       store.rotate.mockRejectedValue(failure);
 
-      await expect(sessions.renew(loggedIn().asRequest())).rejects.toBe(failure);
+      await expect(sessions.renew(loggedIn().asRequest(), 3)).rejects.toBe(failure);
     });
   });
 

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Session } from 'express-session';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/configuration';
+import type { User } from '../../users/user';
 import '../auth.types';
 import { sessionCookieName, sessionCookieOptions } from './session.cookie';
 import { SessionStore } from './session-store';
@@ -30,26 +31,33 @@ export class SessionService {
     private readonly config: AppConfig,
   ) {}
 
-  /** A fresh session (new id) for `userId`, authenticated now; the request's old session ends. */
-  async start(req: Request, userId: string): Promise<void> {
+  /**
+   * A fresh session (new id) for `user`, authenticated now; the request's old session ends.
+   * False when the user was deleted meanwhile.
+   */
+  async start(req: Request, user: Pick<User, 'id' | 'sessionVersion'>): Promise<boolean> {
     const previous = req.session ? req.sessionID : undefined;
     req.sessionStore.generate(req);
-    req.session.userId = userId;
+    req.session.userId = user.id;
+    req.session.sessionVersion = user.sessionVersion;
     req.session.authenticatedAt = Date.now();
     const userAgent = req.get('user-agent');
     if (userAgent) req.session.userAgent = userAgent.slice(0, MAX_USER_AGENT);
-    await this.store.create(req.sessionID, req.session, previous);
+    if (await this.store.create(req.sessionID, req.session, previous)) return true;
+    await destroySession(req.session);
+    return false;
   }
 
   /**
-   * Gives the request's session a new id, keeping its login time: the old id is dead at once.
-   * False when the session ended meanwhile (a logout elsewhere); the request is then anonymous.
+   * Gives the request's session a new id and the user's new session version, keeping its login
+   * time: the old id is dead at once. False when the session ended meanwhile (a logout
+   * elsewhere); the request is then anonymous.
    */
-  async renew(req: Request): Promise<boolean> {
+  async renew(req: Request, sessionVersion: number): Promise<boolean> {
     const previous = req.sessionID;
     const { cookie: _, ...data } = req.session;
     req.sessionStore.generate(req);
-    Object.assign(req.session, data);
+    Object.assign(req.session, data, { sessionVersion });
     // The cookie must not outlive the absolute timeout, which still counts from the login.
     // (Setting expires also sets originalMaxAge, which express-session's touch() resets to.)
     const end = (data.authenticatedAt ?? Date.now()) + this.config.sessionAbsoluteTimeoutMs;

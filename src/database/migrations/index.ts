@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as usersAndSessions from './0001-users-and-sessions';
 import * as sessionActivity from './0002-session-activity';
 import * as throttling from './0003-throttling';
+import * as sessionSafety from './0004-session-safety';
 
 /** Every migration, in order; names sort as they apply. */
 export const migrations: Record<string, Migration> = {
   '0001-users-and-sessions': usersAndSessions,
   '0002-session-activity': sessionActivity,
   '0003-throttling': throttling,
+  '0004-session-safety': sessionSafety,
 };

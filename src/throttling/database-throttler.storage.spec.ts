@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase } from '../../database/database.factory';
-import type { Database } from '../../database/database.types';
-import { migrateToLatest } from '../../database/migrate';
+import { createDatabase } from '../database/database.factory';
+import type { Database } from '../database/database.types';
+import { migrateToLatest } from '../database/migrate';
 import { DatabaseThrottlerStorage, pruneRateLimits } from './database-throttler.storage';
 
 const START = 1_767_225_600_000;

@@ -7,9 +7,9 @@ import {
   type ThrottlerModuleOptions,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import type { AppConfig, RateLimit } from '../../config/configuration';
-import { ErrorResponse } from '../../common/error.response';
-import { TooManyRequestsException } from '../../common/too-many-requests.exception';
+import type { AppConfig, RateLimit } from '../config/configuration';
+import { ErrorResponse } from '../common/error.response';
+import { TooManyRequestsException } from '../common/too-many-requests.exception';
 import type { DatabaseThrottlerStorage } from './database-throttler.storage';
 
 type Limited = 'login' | 'signup';

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Kysely } from 'kysely';
-import { AppConfig } from '../../config/configuration';
-import type { Database } from '../../database/database.types';
+import { AppConfig } from '../config/configuration';
+import type { Database } from '../database/database.types';
 import { DatabaseThrottlerStorage } from './database-throttler.storage';
-import { LoginFailuresRepository } from './login-failures.repository';
+import { LoginAttemptsRepository } from './login-attempts.repository';
 import { LoginThrottle } from './login-throttle';
 import { throttlerOptions } from './rate-limit';
 
@@ -17,7 +17,7 @@ import { throttlerOptions } from './rate-limit';
         throttlerOptions(config, new DatabaseThrottlerStorage(db)),
     }),
   ],
-  providers: [LoginFailuresRepository, LoginThrottle],
+  providers: [LoginAttemptsRepository, LoginThrottle],
   exports: [LoginThrottle],
 })
 export class ThrottlingModule {}

@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Kysely, sql } from 'kysely';
-import type { Database } from '../../database/database.types';
+import type { Database } from '../database/database.types';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -11,7 +10,6 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
  * count starts again when the window ends; past the limit, the key is blocked for
  * `blockDuration`. Used only on login and sign-up, so one write per such request is cheap.
  */
-@Injectable()
 export class DatabaseThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly db: Kysely<Database>) {}
 

@@ -1,9 +1,9 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerLimitDetail, ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler';
-import { TooManyRequestsException } from '../../common/too-many-requests.exception';
-import { loadConfig } from '../../config/configuration';
-import type { Role } from '../../database/database.types';
+import { TooManyRequestsException } from '../common/too-many-requests.exception';
+import { loadConfig } from '../config/configuration';
+import type { Role } from '../database/database.types';
 import type { DatabaseThrottlerStorage } from './database-throttler.storage';
 import { AddressThrottlerGuard, throttlerOptions } from './rate-limit';
 
