@@ -3,6 +3,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
 import { PagesModule } from './pages/pages.module';
 import { UsersModule } from './users/users.module';
 
@@ -12,7 +13,14 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule, AuthModule, PagesModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        UsersModule,
+        AuthModule,
+        PagesModule,
+        HealthModule,
+      ],
     };
   }
 }

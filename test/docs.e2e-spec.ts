@@ -35,7 +35,13 @@ describe('Swagger / OpenAPI (e2e)', () => {
     expect(Object.keys(doc.paths['/api/auth/logout'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/api/auth/me'])).toEqual(['get']);
     expect(Object.keys(doc.paths['/api/auth/status'])).toEqual(['get']);
-    expect(Object.keys(doc.paths).filter((path) => !path.startsWith('/api/'))).toEqual([]);
+    expect(Object.keys(doc.paths['/api/auth/sessions']).sort()).toEqual(['delete', 'get']);
+    expect(Object.keys(doc.paths['/api/auth/sessions/{id}'])).toEqual(['delete']);
+    // Pages are not API: only the health checks live outside /api.
+    expect(Object.keys(doc.paths).filter((path) => !path.startsWith('/api/'))).toEqual([
+      '/health/live',
+      '/health/ready',
+    ]);
   });
 
   it('documents the cookie auth and the status codes', () => {

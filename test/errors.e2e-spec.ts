@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app';
 
 describe('Bad input and errors (e2e)', () => {
@@ -119,17 +119,36 @@ describe('Bad input and errors (e2e)', () => {
     });
   });
 
-  it('hides internals when the database fails: a bare 500 without SQL or stack', async () => {
+  it('hides internals when a query fails: a bare 500 without SQL or stack', async () => {
     const agent = t.agent();
     await signUp(agent, 'victim');
     await logIn(agent, 'victim');
+    await sql`alter table users rename to users_gone`.execute(t.app.get(Kysely));
+    try {
+      const res = await agent.get('/api/users').expect(500);
+      expect(res.body).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'Something went wrong on our side',
+      });
+      expect(res.get('X-Request-Id')).toBeDefined();
+    } finally {
+      await sql`alter table users_gone rename to users`.execute(t.app.get(Kysely));
+    }
+  });
+
+  it('answers 503 with Retry-After, not 500, when the database cannot be used at all', async () => {
+    const agent = t.agent();
+    await signUp(agent, 'late');
+    await logIn(agent, 'late');
     await t.app.get(Kysely).destroy();
-    const res = await agent.get('/api/users').expect(500);
+    const res = await agent.get('/api/users').expect(503);
     expect(res.body).toEqual({
-      statusCode: 500,
-      error: 'Internal Server Error',
-      message: 'Something went wrong on our side',
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The database is unavailable right now; try again shortly',
     });
-    expect(res.get('X-Request-Id')).toBeDefined();
+    expect(res.get('Retry-After')).toBe('5');
+    await t.agent().post('/api/auth/login').send({ name: 'late', password: PASSWORD }).expect(503);
   });
 });

@@ -166,6 +166,46 @@ describe(AllExceptionsFilter.name, () => {
     });
   });
 
+  describe('a database that cannot be used', () => {
+    const UNAVAILABLE = {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The database is unavailable right now; try again shortly',
+    };
+
+    it.each([
+      [
+        'SQLite busy past its timeout',
+        Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      ],
+      ['SQLite I/O failing', Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' })],
+      ['PostgreSQL shutting down', Object.assign(new Error('terminating connection'), { code: '57P01' })],
+      ['PostgreSQL unreachable', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+      ['a dropped connection', new Error('Connection terminated unexpectedly')],
+      ['a closed pool', new Error('driver has already been destroyed')],
+    ])('answers 503 with Retry-After for %s, and logs no stack', (_, exception) => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const { host, res } = fakeHost();
+
+      filter.catch(exception, host);
+
+      expect(res.status).toHaveBeenCalledWith(503);
+      expect(res.json).toHaveBeenCalledWith(UNAVAILABLE);
+      expect(res.set).toHaveBeenCalledWith('Retry-After', '5');
+      expect(logError).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledTimes(1);
+    });
+
+    it('still answers a bad query (a bug, not an outage) with a bare 500', () => {
+      const exception = Object.assign(new Error('no such table: users'), { code: 'SQLITE_ERROR' });
+
+      expect(respond(exception)).toEqual({
+        status: 500,
+        body: { statusCode: 500, error: 'Internal Server Error', message: GENERIC },
+      });
+    });
+  });
+
   describe('http-errors from Express middleware', () => {
     it('gives 413 with a friendly message for a body that is too large', () => {
       const exception = { status: 413, expose: true, type: 'entity.too.large', message: 'x' };

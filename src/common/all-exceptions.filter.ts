@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorResponse } from './error.response';
+import { isDatabaseUnavailable } from '../database/database.factory';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 /** Errors from Express middleware (body-parser, http-errors) that are safe to show. */
@@ -24,6 +25,9 @@ const FRIENDLY: Record<string, string> = {
   'request.size.invalid': 'Request body does not match its Content-Length',
 };
 
+// zlib's own words ("incorrect header check") mean nothing to an API client.
+const COMPRESSION_ERRORS = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR']);
+
 /**
  * One place that turns anything thrown into Nest's error shape. 4xx messages are passed on;
  * anything else becomes a bare 500 whose details go to the log, never to the client.
@@ -39,8 +43,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    const unavailable = isDatabaseUnavailable(exception);
+    const body = unavailable ? UNAVAILABLE : this.toBody(exception);
+    if (unavailable) {
+      // Not a bug to trace: a dependency is down, and the client is told to come back.
+      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${describe(exception)})`);
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         `${req.method} ${req.originalUrl} failed (request ${String(res.getHeader('x-request-id'))})`,
         exception instanceof Error ? exception.stack : String(exception),
@@ -58,6 +66,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof TooManyRequestsException)
       res.set('Retry-After', String(exception.retryAfterSeconds));
+    if (unavailable) res.set('Retry-After', String(RETRY_UNAVAILABLE_SECONDS));
     res.status(body.statusCode).json(body);
   }
 
@@ -77,11 +86,28 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isExposed(exception)) {
       const type = exception.type;
-      const message = type && Object.hasOwn(FRIENDLY, type) ? FRIENDLY[type] : exception.message;
+      const compression = COMPRESSION_ERRORS.has(String((exception as { code?: unknown }).code));
+      const message = compression
+        ? 'Request body is not valid for its Content-Encoding'
+        : type && Object.hasOwn(FRIENDLY, type)
+          ? FRIENDLY[type]
+          : exception.message;
       return { statusCode: exception.status, error: reason(exception.status), message };
     }
     return internal(500);
   }
+}
+
+const RETRY_UNAVAILABLE_SECONDS = 5;
+const UNAVAILABLE: ErrorResponse = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'The database is unavailable right now; try again shortly',
+};
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
 }
 
 // How V8's JSON.parse ends its messages; Nest passes them on when it maps body-parser's SyntaxError.

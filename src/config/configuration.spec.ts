@@ -194,6 +194,31 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('BODY_LIMIT', () => {
+    it('accepts 100 kB by default', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET }).bodyLimitBytes).toBe(102_400);
+    });
+
+    it.each([
+      ['1kb', 1024],
+      ['512 KB', 524_288],
+      ['2mb', 2_097_152],
+      ['10mb', 10_485_760],
+      ['4096b', 4096],
+    ])('reads %s as %i bytes', (raw, bytes) => {
+      expect(loadConfig({ SESSION_SECRET: SECRET, BODY_LIMIT: raw }).bodyLimitBytes).toBe(bytes);
+    });
+
+    it.each(['100', '1023b', '11mb', '1gb', '1.5mb', '-1kb', 'lots'])(
+      'refuses %j naming BODY_LIMIT',
+      (raw) => {
+        expect(configError({ SESSION_SECRET: SECRET, BODY_LIMIT: raw }).message).toBe(
+          `BODY_LIMIT must be a size from 1kb to 10mb, like 100kb or 1mb (got "${raw}")`,
+        );
+      },
+    );
+  });
+
   describe('processes', () => {
     it('uses every core by default and stops within 10 s', () => {
       const config = loadConfig({ SESSION_SECRET: SECRET });

@@ -45,6 +45,8 @@ export class AppConfig {
   /** A plain-HTTP port that redirects everything to the TLS port. */
   readonly httpRedirectPort!: number | undefined;
   readonly timeouts!: ServerTimeouts;
+  /** The largest request body accepted, in bytes, after decompression (413 beyond). */
+  readonly bodyLimitBytes!: number;
   /** Processes serving requests; 1 means no cluster at all. */
   readonly workers!: number;
   /** How long in-flight requests may take to finish when stopping. */
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     hstsMaxAgeSeconds: parseHsts(env),
     httpRedirectPort: parseRedirectPort(env, protocol),
     timeouts: parseTimeouts(env),
+    bodyLimitBytes: parseSize(env, 'BODY_LIMIT', '100kb', 1024, 10 * 1024 * 1024),
     workers: parseCount(env, 'WORKERS', availableParallelism(), 1, 256),
     shutdownTimeoutMs: parseDuration(env, 'SHUTDOWN_TIMEOUT', '10s'),
     maxWorkerMemoryMb:
@@ -197,6 +200,18 @@ function parseTimeouts(env: Env): ServerTimeouts {
     throw new ConfigError('HEADERS_TIMEOUT', 'must not be longer than REQUEST_TIMEOUT');
   }
   return timeouts;
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+function parseSize(env: Env, name: string, fallback: string, min: number, max: number): number {
+  const raw = value(env, name) ?? fallback;
+  const match = /^(\d{1,9})\s*(b|kb|mb)$/i.exec(raw);
+  const size = match ? Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()] : NaN;
+  if (!(size >= min && size <= max)) {
+    throw new ConfigError(name, `must be a size from 1kb to 10mb, like 100kb or 1mb (got ${show(raw)})`);
+  }
+  return size;
 }
 
 function parseCount(env: Env, name: string, fallback: number, min: number, max: number): number {

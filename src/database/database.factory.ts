@@ -52,6 +52,45 @@ export function isNotNullViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_NOTNULL' || code === '23502';
 }
 
+const UNAVAILABLE_CODES = new Set([
+  // SQLite: another process holds the lock past the busy timeout, or the file cannot be used.
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  // PostgreSQL and the network: server shutting down, not accepting, or unreachable.
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
+
+/**
+ * True when `error` says the database cannot be reached or used right now (as opposed to a
+ * bad query): the request may succeed later, so it deserves 503, not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = errorCode(error);
+  if (
+    typeof code === 'string' &&
+    (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR'))
+  ) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : '';
+  // pg reports a dropped or timed-out connection without a code.
+  return /^Connection terminated|timeout exceeded when trying to connect|driver has already been destroyed/.test(
+    message,
+  );
+}
+
 /** True when `error` is a foreign-key violation in either dialect. */
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = errorCode(error);

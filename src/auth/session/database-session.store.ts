@@ -140,6 +140,10 @@ export class DatabaseSessionStore extends SessionStore {
     });
   }
 
+  async ping(): Promise<void> {
+    await this.db.selectFrom('sessions').select('sid').limit(1).execute();
+  }
+
   async destroyByUser(userId: string, exceptSid?: string): Promise<void> {
     let query = this.db.deleteFrom('sessions').where('userId', '=', userId);
     if (exceptSid !== undefined) query = query.where('sid', '<>', exceptSid);

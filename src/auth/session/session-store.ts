@@ -33,6 +33,9 @@ export abstract class SessionStore extends Store {
   /** The user's live sessions, found through an index by user (never a scan of all sessions). */
   abstract listByUser(userId: string): Promise<StoredSession[]>;
 
+  /** Resolves when the store answers; rejects when it cannot be used (readiness checks). */
+  abstract ping(): Promise<void>;
+
   /** Ends every session of `userId`, except `exceptSid` when given. */
   abstract destroyByUser(userId: string, exceptSid?: string): Promise<void>;
 }

@@ -115,6 +115,11 @@ export class SessionService {
   async endAll(userId: string): Promise<void> {
     await this.store.destroyByUser(userId);
   }
+
+  /** Whether the session store answers (readiness). */
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
 }
 
 /**
