@@ -282,7 +282,7 @@ describe('Workers in trouble', () => {
       await until(
         () => /uses \d+ MiB, over MAX_WORKER_MEMORY_MB: replacing it/.test(server.output()),
         'a memory replacement',
-        25_000,
+        45_000,
       );
       await until(() => readyPids(server).length === 3, 'the replacement');
       expect((await get(`${server.url}/api/auth/status`)).status).toBe(200);
@@ -291,7 +291,7 @@ describe('Workers in trouble', () => {
     } finally {
       await server.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('The supervisor', () => {

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 export const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const STOP_LIMIT_MS = 30_000;
 
+// A test that timed out never reaches its own stop(): whatever is still running when this test
+// process exits is killed, and the servers' handles are unref'd so they cannot keep it alive.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -47,6 +54,10 @@ export async function startServer(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref(): void }).unref();
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
