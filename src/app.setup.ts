@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { sessionCookieName } from './auth/session/session.cookie';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { requestId } from './common/request-id.middleware';
-import { rejectPrototypeKeys } from './common/prototype-keys.middleware';
+import { checkBodyShape } from './common/body-shape.middleware';
 import { sameOriginJsonOnly } from './common/same-origin.middleware';
 import type { AppConfig } from './config/configuration';
 import { PACKAGE } from './package-info';
@@ -57,7 +57,7 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
   app.use('/api', apiResponses, sameOriginJsonOnly);
   // JSON only (Nest's default parsers are off): the API takes nothing else, so nothing else is parsed.
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
-  app.use('/api', rejectPrototypeKeys);
+  app.use('/api', checkBodyShape);
   const pages = app.get(PageRenderer);
   app.useGlobalFilters(new AllExceptionsFilter((req) => pages.render('404', { lang: pageLanguage(req) })));
   app.useGlobalPipes(

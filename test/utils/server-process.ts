@@ -62,7 +62,10 @@ export async function startServer(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 15 s:\n${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 15 s:\n${output}`));
+    }, 15_000);
     child.stdout.on('data', () => {
       const match = /Listening on (https?:\/\/\S+)/.exec(output);
       if (match) {

@@ -1,15 +1,15 @@
 import { BadRequestException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { rejectPrototypeKeys } from './prototype-keys.middleware';
+import { checkBodyShape, MAX_BODY_DEPTH } from './body-shape.middleware';
 
 function run(body: unknown): unknown {
   const next = jest.fn();
-  rejectPrototypeKeys({ body } as Request, {} as Response, next);
+  checkBodyShape({ body } as Request, {} as Response, next);
   expect(next).toHaveBeenCalledTimes(1);
   return next.mock.calls[0][0];
 }
 
-describe(rejectPrototypeKeys.name, () => {
+describe(checkBodyShape.name, () => {
   it.each([
     ['__proto__', JSON.parse('{"name":"a","__proto__":{"isAdmin":true}}')],
     ['constructor', { name: 'a', constructor: { prototype: { isAdmin: true } } }],
@@ -29,6 +29,24 @@ describe(rejectPrototypeKeys.name, () => {
     ['an array', [1, 'two', { three: 3 }]],
     ['a scalar', 42],
   ])('lets %s through', (_, body) => {
+    expect(run(body)).toBeUndefined();
+  });
+
+  it('refuses nesting deeper than MAX_BODY_DEPTH, however deep, without recursing', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}1${']'.repeat(100_000)}`) as unknown;
+
+    const error = run(deep);
+
+    expect(error).toBeInstanceOf(BadRequestException);
+    expect((error as BadRequestException).message).toBe(
+      `Request body is nested more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  });
+
+  it('lets a body exactly MAX_BODY_DEPTH levels deep through', () => {
+    let body: unknown = 1;
+    for (let i = 0; i < MAX_BODY_DEPTH; i++) body = { inner: body };
+
     expect(run(body)).toBeUndefined();
   });
 });
