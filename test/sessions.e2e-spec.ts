@@ -1,11 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app';
-
-function cookieOf(res: { get(name: string): string[] | undefined }): string {
-  const cookie = res.get('Set-Cookie')?.find((c) => c.startsWith('sid='));
-  if (!cookie) throw new Error('no sid cookie in the response');
-  return cookie.split(';')[0];
-}
+import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from './utils/test-app';
 
 describe('Session lifetime (e2e)', () => {
   let t: TestApp;
@@ -33,7 +27,7 @@ describe('Session lifetime (e2e)', () => {
     const agent = t.agent();
     await signUp(agent, 'busy');
     const started = Date.now();
-    const cookie = cookieOf(
+    const cookie = sessionCookie(
       await agent.post('/api/auth/login').send({ name: 'busy', password: PASSWORD }).expect(200),
     );
     while (Date.now() - started < 1500) {
@@ -66,7 +60,7 @@ describe('Sessions and password changes (e2e)', () => {
   });
 
   async function loginCookie(name: string, password = PASSWORD): Promise<string> {
-    return cookieOf(await t.agent().post('/api/auth/login').send({ name, password }).expect(200));
+    return sessionCookie(await t.agent().post('/api/auth/login').send({ name, password }).expect(200));
   }
 
   it("gives the session a new id and ends the user's other sessions when they change their password", async () => {
@@ -78,7 +72,7 @@ describe('Sessions and password changes (e2e)', () => {
       .set('Cookie', mine)
       .send({ password: 'a brand new password', currentPassword: PASSWORD })
       .expect(200);
-    const renewed = cookieOf(res);
+    const renewed = sessionCookie(res);
     expect(renewed).not.toBe(mine);
     await t.agent().get('/api/auth/me').set('Cookie', renewed).expect(200);
     await t.agent().get('/api/auth/me').set('Cookie', mine).expect(401);

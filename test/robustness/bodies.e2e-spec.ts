@@ -1,37 +1,10 @@
 import { Kysely } from 'kysely';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { Database } from '../../src/database/database.types';
+import { rawRequest } from '../utils/clients';
 import { createTestApp, PASSWORD, type TestApp } from '../utils/test-app';
-
-/**
- * Writes raw bytes to 127.0.0.1:port (half-closing when `end`), and resolves with everything the
- * server sent once it closes the connection ('' if it closed without a word). Rejects after
- * `timeoutMs`: every request here must be answered or dropped, never left hanging.
- */
-function rawRequest(
-  port: number,
-  bytes: Array<string | Buffer>,
-  { timeoutMs = 5000, end = false } = {},
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within ${timeoutMs} ms; received ${JSON.stringify(text)}`));
-    }, timeoutMs);
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    socket.on('error', () => undefined); // a reset after the answer is a close too
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    socket.write(Buffer.concat(bytes.map((b) => (typeof b === 'string' ? Buffer.from(b) : b))));
-    if (end) socket.end();
-  });
-}
 
 /** Splits what came back into responses (bodies framed by Content-Length). */
 function replies(raw: string): Array<{ status: number; body: string }> {

@@ -1,38 +1,20 @@
 import { Kysely } from 'kysely';
 import { validateHeaderValue } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Database } from '../../src/database/database.types';
+import { rawRequest as send } from '../utils/clients';
 import { createTestApp, PASSWORD, type TestApp } from '../utils/test-app';
+
+// Header bytes as written (Latin-1), never half-closed: Node drops a response still in the works
+// when the client half-closes.
+const rawRequest = (port: number, bytes: string) => send(port, bytes, { encoding: 'latin1' });
 
 interface Reply {
   status: number;
   /** Every header line as sent, in order: [name in lower case, value]. */
   headers: Array<[string, string]>;
   body: string;
-}
-
-/**
- * Writes raw bytes to 127.0.0.1:port and resolves with everything the server sent once it closes
- * the connection. Rejects after `timeoutMs`: every request here must be answered and closed.
- */
-function rawRequest(port: number, bytes: string, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within ${timeoutMs} ms; received ${JSON.stringify(text)}`));
-    }, timeoutMs);
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    socket.on('error', () => undefined); // a reset after the answer is a close too
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    // Not end(): Node drops a response still in the works when the client half-closes.
-    socket.write(bytes, 'latin1');
-  });
 }
 
 /** Parses one response (the server closes after it). */

@@ -1,6 +1,5 @@
-import type { Response } from 'supertest';
 import { characterCount } from '../../src/users/user-name';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from '../utils/test-app';
 
 const TOO_SHORT_OR_LONG = ['password must be 8 to 256 characters long'];
 
@@ -14,12 +13,6 @@ const MIXED = '비밀번호 🔐👩‍💻 q\u0307x\u0302 שלום سلام ';
 function mixedPassword(length: number): string {
   const points = Array.from(MIXED.repeat(Math.ceil(length / characterCount(MIXED))));
   return [...points.slice(0, length - 1), '🔑'].join('');
-}
-
-function sidOf(res: Response): string {
-  const cookie = res.get('Set-Cookie')?.find((c) => c.startsWith('sid='));
-  if (!cookie) throw new Error(`no sid cookie in ${JSON.stringify(res.get('Set-Cookie'))}`);
-  return cookie.split(';')[0];
 }
 
 describe('Passwords (e2e)', () => {
@@ -86,8 +79,10 @@ describe('Passwords (e2e)', () => {
   it('changes your own password only with currentPassword, renewing your cookie and ending the old one', async () => {
     const kim = t.agent();
     const { id } = await signUp(kim, 'kim');
-    const firstSid = sidOf(await login('kim', PASSWORD).expect(200));
-    const agentSid = sidOf(await kim.post('/api/auth/login').send({ name: 'kim', password: PASSWORD }));
+    const firstSid = sessionCookie(await login('kim', PASSWORD).expect(200));
+    const agentSid = sessionCookie(
+      await kim.post('/api/auth/login').send({ name: 'kim', password: PASSWORD }),
+    );
     const change = (body: object) => kim.patch(`/api/users/${id}`).send(body);
 
     expect((await change({ password: 'new password 1' })).body).toEqual({
@@ -103,7 +98,7 @@ describe('Passwords (e2e)', () => {
     expect((await login('kim', PASSWORD)).status).toBe(200);
 
     const changed = await change({ password: 'new password 1', currentPassword: PASSWORD }).expect(200);
-    const newSid = sidOf(changed);
+    const newSid = sessionCookie(changed);
     expect(newSid).not.toBe(agentSid);
     await kim.get('/api/auth/me').expect(200);
     await t.agent().get('/api/auth/me').set('Cookie', agentSid).expect(401);

@@ -5,20 +5,7 @@ import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
 import { SessionStore } from '../../src/auth/session/session-store';
 import type { Database } from '../../src/database/database.types';
-import { createTestApp, PASSWORD, signUp, type TestApp } from '../utils/test-app';
-
-function cookieOf(res: { get(name: string): string[] | undefined }): string {
-  const cookie = res.get('Set-Cookie')?.find((c) => c.startsWith('sid='));
-  if (!cookie) throw new Error('no sid cookie in the response');
-  return cookie.split(';')[0];
-}
-
-/** The session id inside a signed `sid=s:<id>.<signature>` cookie. */
-function sidOf(cookie: string): string {
-  const match = /^s:([^.]+)\./.exec(decodeURIComponent(cookie.slice('sid='.length)));
-  if (!match) throw new Error(`not a signed session cookie: ${cookie}`);
-  return match[1];
-}
+import { createTestApp, PASSWORD, sessionCookie, sessionId, signUp, type TestApp } from '../utils/test-app';
 
 interface SessionEntry {
   id: string;
@@ -39,7 +26,7 @@ describe('Session security (e2e)', () => {
       .set(headers)
       .send({ name, password: PASSWORD })
       .expect(200);
-    return cookieOf(res);
+    return sessionCookie(res);
   }
 
   const me = (cookie: string) => t.agent().get('/api/auth/me').set('Cookie', cookie);
@@ -65,7 +52,7 @@ describe('Session security (e2e)', () => {
 
   it('gives every login a new random id of 256 bits', async () => {
     const sids = [];
-    for (let i = 0; i < 10; i++) sids.push(sidOf(await login('kim')));
+    for (let i = 0; i < 10; i++) sids.push(sessionId(await login('kim')));
     expect(new Set(sids).size).toBe(sids.length);
     for (const sid of sids) expect(sid).toMatch(/^[\w-]{43}$/);
   });
@@ -78,8 +65,8 @@ describe('Session security (e2e)', () => {
       .set('Cookie', planted)
       .send({ name: 'kim', password: PASSWORD })
       .expect(200);
-    const fresh = cookieOf(res);
-    expect(sidOf(fresh)).not.toBe(sidOf(planted));
+    const fresh = sessionCookie(res);
+    expect(sessionId(fresh)).not.toBe(sessionId(planted));
     await me(planted).expect(401);
     await me(fresh).expect(200, /"name":"kim"/);
   });
@@ -93,7 +80,7 @@ describe('Session security (e2e)', () => {
 
   it('keeps a session dead when a request that loaded it before a logout saves it afterwards', async () => {
     const cookie = await login('kim');
-    const sid = sidOf(cookie);
+    const sid = sessionId(cookie);
     const store = t.app.get(SessionStore);
     // What express-session does at the end of a slow request: load early, then set or touch late.
     const loaded = await promisify<string, SessionData | null | undefined>(store.get.bind(store))(sid);
@@ -118,8 +105,8 @@ describe('Session security (e2e)', () => {
     const mine = await login('kim');
     const laptop = await login('kim');
     const res = await as(mine).patch(`/api/users/${kimId}`).send({ role: 'user' }).expect(200);
-    const renewed = cookieOf(res);
-    expect(sidOf(renewed)).not.toBe(sidOf(mine));
+    const renewed = sessionCookie(res);
+    expect(sessionId(renewed)).not.toBe(sessionId(mine));
     await me(mine).expect(401);
     await me(laptop).expect(401);
     await me(renewed).expect(200, /"role":"user"/);
@@ -175,7 +162,7 @@ describe('Session security (e2e)', () => {
         expect(Date.parse(entry.lastSeenAt!)).toBeGreaterThanOrEqual(Date.parse(entry.createdAt));
       }
       const text = JSON.stringify(list);
-      for (const cookie of [phone, laptop]) expect(text).not.toContain(sidOf(cookie).slice(0, 8));
+      for (const cookie of [phone, laptop]) expect(text).not.toContain(sessionId(cookie).slice(0, 8));
     });
 
     it('ends one of my sessions by its handle and leaves the others', async () => {
@@ -197,7 +184,7 @@ describe('Session security (e2e)', () => {
         .expect(404, /no session with this id/);
       await as(kim).delete('/api/auth/sessions/not-a-handle').expect(404);
       await as(kim)
-        .delete(`/api/auth/sessions/${sidOf(kim)}`)
+        .delete(`/api/auth/sessions/${sessionId(kim)}`)
         .expect(404);
       await me(boss).expect(200);
       await me(kim).expect(200);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 
 export interface Reply {
@@ -102,6 +103,43 @@ export function http2Client(baseUrl: string, ca: Buffer): Client & { session: Cl
       }),
     close: () => session.close(),
   };
+}
+
+interface RawRequestOptions {
+  timeoutMs?: number;
+  end?: boolean;
+  encoding?: BufferEncoding;
+}
+
+/**
+ * Writes raw bytes to 127.0.0.1:port (half-closing when `end`) and resolves with everything the
+ * server sent once it closes the connection ('' if it closed without a word). Rejects after
+ * `timeoutMs`: every request must be answered or dropped, never left hanging.
+ */
+export function rawRequest(
+  port: number,
+  bytes: string | Buffer | Array<string | Buffer>,
+  { timeoutMs = 5000, end = false, encoding = 'utf8' }: RawRequestOptions = {},
+): Promise<string> {
+  const parts: Array<string | Buffer> = Array.isArray(bytes) ? bytes : [bytes];
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within ${timeoutMs} ms; received ${JSON.stringify(text)}`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.on('error', () => undefined); // a reset after the answer is a close too
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    socket.write(
+      Buffer.concat(parts.map((part) => (Buffer.isBuffer(part) ? part : Buffer.from(part, encoding)))),
+    );
+    if (end) socket.end();
+  });
 }
 
 /** A self-signed certificate for localhost/127.0.0.1 made by `npm run cert`'s script. */

@@ -67,3 +67,24 @@ export async function signUp(
 export async function logIn(agent: TestAgent, name: string, password = PASSWORD): Promise<void> {
   await agent.post('/api/auth/login').send({ name, password }).expect(200);
 }
+
+type WithHeaders = { get(name: string): string[] | undefined };
+
+/** The whole `Set-Cookie` line of the session cookie in a response, attributes included. */
+export function sessionSetCookie(res: WithHeaders): string {
+  const cookie = res.get('Set-Cookie')?.find((c) => c.startsWith('sid='));
+  if (!cookie) throw new Error(`no sid cookie in ${JSON.stringify(res.get('Set-Cookie'))}`);
+  return cookie;
+}
+
+/** The `sid=…` pair of the session cookie in a response, to send back by hand. */
+export function sessionCookie(res: WithHeaders): string {
+  return sessionSetCookie(res).split(';')[0];
+}
+
+/** The session id inside a signed `sid=s:<id>.<signature>` cookie pair. */
+export function sessionId(cookie: string): string {
+  const match = /^s:([^.]+)\./.exec(decodeURIComponent(cookie.slice('sid='.length)));
+  if (!match) throw new Error(`not a signed session cookie: ${cookie}`);
+  return match[1];
+}
