@@ -74,6 +74,14 @@ describe('user names', () => {
       expect(userNameProblem(name)).toBe('must not contain control characters');
     });
 
+    it.each([
+      ['a lone high surrogate', 'x\uD83Dy'],
+      ['a lone low surrogate', 'x\uDE00y'],
+      ['a pair in the wrong order', '\uDE00\uD83D'],
+    ])('rejects %s, which UTF-8 storage would turn into U+FFFD', (_label, name) => {
+      expect(userNameProblem(name)).toBe('must be valid Unicode (no lone surrogates)');
+    });
+
     it.each([undefined, null, 42, ['alice'], { name: 'alice' }])('rejects the non-string %j', (value) => {
       expect(userNameProblem(value)).toBe('must be a string');
     });

@@ -15,6 +15,8 @@ export function characterCount(value: string): number {
 
 // Control characters, line/paragraph separators and bidi overrides, which can disguise a name.
 const FORBIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
+// A lone UTF-16 surrogate is no character: stored as UTF-8 it would silently become U+FFFD.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Why `name` is not acceptable, or undefined when it is. Expects a normalised name. */
 export function userNameProblem(name: unknown): string | undefined {
@@ -23,5 +25,6 @@ export function userNameProblem(name: unknown): string | undefined {
   if (length < 1) return 'must not be empty';
   if (length > 64) return `must be at most 64 characters long (got ${length})`;
   if (FORBIDDEN.test(name)) return 'must not contain control characters';
+  if (LONE_SURROGATE.test(name)) return 'must be valid Unicode (no lone surrogates)';
   return undefined;
 }

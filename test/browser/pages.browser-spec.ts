@@ -190,6 +190,36 @@ describe('Pages in Chromium', () => {
     await context.close();
   });
 
+  it('shows Korean, emoji and right-to-left names exactly, and greets such a user', async () => {
+    // Typed decomposed (Hangul as conjoining jamo, Zoe + U+0308): the page shows the stored NFC form.
+    const korean = '홍길동 👩‍💻 שלום';
+    const arabic = 'مرحبا Zoë 🚀';
+    const created = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: arabic.normalize('NFD'), password: 'unicode password' }),
+    });
+    expect(created.status).toBe(201);
+    const { context, page } = await newPage(browser, problems, { locale: 'ko-KR' });
+    await page.goto(`${server.url}/`);
+    const signup = page.locator('#signup-form');
+    await signup.getByLabel('이름').fill(korean.normalize('NFD'));
+    await signup.getByLabel('비밀번호 (8~256자)').fill('unicode password');
+    await signup.getByRole('button', { name: '가입하기' }).click();
+    await heading(page, `${korean}님 안녕하세요`);
+    expect(await page.locator('#greeting').textContent()).toBe(`${korean}님 안녕하세요`);
+    await listed(page, korean).waitFor();
+    expect(await page.locator('#user-list .name').allTextContents()).toEqual(
+      expect.arrayContaining([korean, arabic]),
+    );
+    // The session cookie is plain ASCII whatever the name, and carries the login across a reload.
+    const [sid] = (await context.cookies()).filter((c) => c.name === 'sid');
+    expect(sid.value).toMatch(/^[\x21-\x7e]+$/);
+    await page.reload();
+    await heading(page, `${korean}님 안녕하세요`);
+    await context.close();
+  });
+
   it('remembers the language when going back to a page shown before the switch', async () => {
     const { context, page } = await newPage(browser, problems, { locale: 'en-US' });
     await page.goto(`${server.url}/`);
