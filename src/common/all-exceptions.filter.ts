@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorResponse } from './error.response';
 import { isDatabaseUnavailable } from '../database/database.factory';
+import { DependencyUnavailableError } from './dependency-unavailable.error';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 /** Errors from Express middleware (body-parser, http-errors) that are safe to show. */
@@ -43,11 +44,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const unavailable = isDatabaseUnavailable(exception);
-    const body = unavailable ? UNAVAILABLE : this.toBody(exception);
+    const unavailable = unavailableDependency(exception);
+    const body = unavailable ? unavailableBody(unavailable) : this.toBody(exception);
     if (unavailable) {
       // Not a bug to trace: a dependency is down, and the client is told to come back.
-      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${describe(exception)})`);
+      this.logger.warn(
+        `${req.method} ${req.originalUrl}: ${unavailable} unavailable (${describe(exception)})`,
+      );
     } else if (body.statusCode >= 500) {
       this.logger.error(
         `${req.method} ${req.originalUrl} failed (request ${String(res.getHeader('x-request-id'))})`,
@@ -99,13 +102,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 const RETRY_UNAVAILABLE_SECONDS = 5;
-const UNAVAILABLE: ErrorResponse = {
-  statusCode: 503,
-  error: 'Service Unavailable',
-  message: 'The database is unavailable right now; try again shortly',
-};
+
+/** The dependency that `error` says is down, if it says so. */
+function unavailableDependency(error: unknown): string | undefined {
+  if (error instanceof DependencyUnavailableError) return error.dependency;
+  return isDatabaseUnavailable(error) ? 'database' : undefined;
+}
+
+function unavailableBody(dependency: string): ErrorResponse {
+  return {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: `The ${dependency} is unavailable right now; try again shortly`,
+  };
+}
 
 function describe(error: unknown): string {
+  if (error instanceof DependencyUnavailableError) return describe(error.cause);
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
 }

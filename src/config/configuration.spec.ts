@@ -56,7 +56,7 @@ describe(loadConfig.name, () => {
     it('runs in development without Redis or a trusted proxy', () => {
       expect(config.nodeEnv).toBe('development');
       expect(config.production).toBe(false);
-      expect(config.redisUrl).toBeUndefined();
+      expect(config.redis).toBeUndefined();
       expect(config.trustProxy).toBe(false);
       expect(config.logLevel).toBe('info');
     });
@@ -96,7 +96,7 @@ describe(loadConfig.name, () => {
       registration: 'closed',
       sessionIdleTimeoutMs: 45_000,
       sessionAbsoluteTimeoutMs: 3_600_000,
-      redisUrl: 'redis://cache:6379',
+      redis: { url: 'redis://cache:6379', prefix: 'app:' },
       trustProxy: 2,
       logLevel: 'debug',
     });
@@ -386,7 +386,7 @@ describe(loadConfig.name, () => {
     it.each([url, 'postgresql://app@db.example/app'])('parses %s as dialect postgres', (databaseUrl) => {
       const config = loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: databaseUrl });
 
-      expect(config.database).toEqual({ dialect: 'postgres', url: databaseUrl });
+      expect(config.database).toEqual({ dialect: 'postgres', url: databaseUrl, poolSize: 10 });
     });
 
     it('requires SESSION_SECRET', () => {
@@ -439,7 +439,35 @@ describe(loadConfig.name, () => {
     it('accepts rediss://', () => {
       const config = loadConfig({ SESSION_SECRET: SECRET, REDIS_URL: 'rediss://:pw@cache:6380/0' });
 
-      expect(config.redisUrl).toBe('rediss://:pw@cache:6380/0');
+      expect(config.redis).toEqual({ url: 'rediss://:pw@cache:6380/0', prefix: 'app:' });
+    });
+
+    it('takes a key prefix, checked for characters that could split a key', () => {
+      const config = loadConfig({
+        SESSION_SECRET: SECRET,
+        REDIS_URL: 'redis://cache',
+        REDIS_PREFIX: 'shop:',
+      });
+
+      expect(config.redis?.prefix).toBe('shop:');
+      expect(configError({ REDIS_URL: 'redis://cache', REDIS_PREFIX: 'a b*' }).message).toBe(
+        'REDIS_PREFIX must be 1-64 letters, digits or . _ : - (got "a b*")',
+      );
+    });
+  });
+
+  describe('DATABASE_POOL_SIZE', () => {
+    it('sizes the PostgreSQL pool, 10 connections unless set', () => {
+      const url = 'postgres://app@db/app';
+      expect(loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: url }).database).toEqual({
+        dialect: 'postgres',
+        url,
+        poolSize: 10,
+      });
+      expect(
+        loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: url, DATABASE_POOL_SIZE: '3' }).database,
+      ).toMatchObject({ poolSize: 3 });
+      expect(configError({ DATABASE_POOL_SIZE: '0' }).message).toMatch(/^DATABASE_POOL_SIZE /);
     });
   });
 

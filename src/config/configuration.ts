@@ -8,7 +8,14 @@ export type Protocol = 'http' | 'https' | 'http2';
 export type Registration = 'open' | 'closed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 
-export type DatabaseConfig = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+export type DatabaseConfig =
+  { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize: number };
+
+/** Where sessions live when `REDIS_URL` is set; every key starts with `prefix`. */
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+}
 
 /** PEM file paths; read and checked when the server starts (src/server/tls.ts). */
 export interface TlsFiles {
@@ -54,7 +61,8 @@ export class AppConfig {
   /** A worker using more than this much memory is replaced (rolling, like a reload). */
   readonly maxWorkerMemoryMb!: number | undefined;
   readonly database!: DatabaseConfig;
-  readonly redisUrl!: string | undefined;
+  /** Set when sessions live in Redis rather than in the database. */
+  readonly redis!: RedisConfig | undefined;
   /** The first secret signs new cookies; all of them verify. */
   readonly sessionSecrets!: string[];
   readonly sessionIdleTimeoutMs!: number;
@@ -100,7 +108,10 @@ export const DEFAULT_DATABASE_URL = 'sqlite:data/app.db';
  */
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
-  const database = parseDatabaseUrl(value(env, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL);
+  const database = parseDatabaseUrl(
+    value(env, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL,
+    parseCount(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+  );
   const idle = parseDuration(env, 'SESSION_IDLE_TIMEOUT', '30m');
   const absolute = parseDuration(env, 'SESSION_ABSOLUTE_TIMEOUT', '12h');
   if (absolute < idle) {
@@ -124,7 +135,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         ? undefined
         : parseCount(env, 'MAX_WORKER_MEMORY_MB', 0, 64, 1_048_576),
     database,
-    redisUrl: parseRedisUrl(value(env, 'REDIS_URL')),
+    redis: parseRedis(env),
     sessionSecrets: parseSecrets(value(env, 'SESSION_SECRET'), nodeEnv, database),
     sessionIdleTimeoutMs: idle,
     sessionAbsoluteTimeoutMs: absolute,
@@ -246,7 +257,7 @@ function parseDuration(env: Env, name: string, fallback: string): number {
   return parsed;
 }
 
-export function parseDatabaseUrl(raw: string): DatabaseConfig {
+export function parseDatabaseUrl(raw: string, poolSize = 10): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file === '' || file.startsWith('//')) {
@@ -268,7 +279,16 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   }
   if (!url.hostname)
     throw new ConfigError('DATABASE_URL', 'needs a host, like postgres://user:pass@host:5432/db');
-  return { dialect: 'postgres', url: raw };
+  return { dialect: 'postgres', url: raw, poolSize };
+}
+
+function parseRedis(env: Env): RedisConfig | undefined {
+  const url = parseRedisUrl(value(env, 'REDIS_URL'));
+  const prefix = value(env, 'REDIS_PREFIX') ?? 'app:';
+  if (!/^[\w.:-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('REDIS_PREFIX', `must be 1-64 letters, digits or . _ : - (got ${show(prefix)})`);
+  }
+  return url === undefined ? undefined : { url, prefix };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

@@ -11,7 +11,7 @@ const PG_TIMESTAMPTZ = 1184;
 
 /** Opens the database `DATABASE_URL` names; every dialect difference stays in this folder. */
 export function createDatabase(config: DatabaseConfig): Kysely<Database> {
-  const dialect = config.dialect === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config.url);
+  const dialect = config.dialect === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config);
   return new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
 }
 
@@ -27,9 +27,12 @@ function sqliteDialect(file: string): SqliteDialect {
   return new SqliteDialect({ database });
 }
 
-function postgresDialect(connectionString: string): PostgresDialect {
+function postgresDialect({ url, poolSize }: { url: string; poolSize: number }): PostgresDialect {
   const pool = new Pool({
-    connectionString,
+    connectionString: url,
+    max: poolSize,
+    // A request waits at most this long for a connection (then 503), never forever.
+    connectionTimeoutMillis: 5000,
     // Same shapes as SQLite: epoch numbers as numbers, timestamps as ISO strings.
     types: {
       getTypeParser: ((oid: number) => {
@@ -39,6 +42,9 @@ function postgresDialect(connectionString: string): PostgresDialect {
       }) as typeof types.getTypeParser,
     },
   });
+  // An idle connection dropped by the server (a restart) is only logged by pg through this
+  // event; unheard, it would crash the process. The pool opens a new connection when needed.
+  pool.on('error', () => undefined);
   return new PostgresDialect({ pool });
 }
 

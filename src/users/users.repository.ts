@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type ExpressionBuilder, Kysely, type RawBuilder, sql } from 'kysely';
 import { isNotNullViolation, isUniqueViolation } from '../database/database.factory';
+import { serializeOnPostgres } from '../database/database.locks';
 import type { Database, Role, UsersTable } from '../database/database.types';
 import type { User } from './user';
 
@@ -35,8 +36,8 @@ export type UserChanges = Partial<Pick<UsersTable, 'name' | 'nameKey' | 'passwor
 export class UsersRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  findById(id: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+  findById(id: string, db: Kysely<Database> = this.db): Promise<User | undefined> {
+    return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
   findWithPasswordByNameKey(nameKey: string): Promise<(User & { passwordHash: string }) | undefined> {
@@ -79,14 +80,14 @@ export class UsersRepository {
   }
 
   async create(user: NewUser): Promise<User | 'name-taken' | 'not-first'> {
-    // The statement itself decides "first user": atomic on SQLite, whose writes are serialised.
-    // With onlyIfFirst a later user gets a NULL role, which the NOT NULL constraint refuses.
-    // (On PostgreSQL, READ COMMITTED lets two truly simultaneous first sign-ups both see none.)
+    // The statement itself decides "first user"; with onlyIfFirst a later user gets a NULL role,
+    // which the NOT NULL constraint refuses. Serialised with every other decision about admins
+    // (see serializeOnPostgres), so two simultaneous first sign-ups cannot both see no user.
     const firstAdmin = (later: RawBuilder<unknown>) =>
       sql<Role>`(case when exists (select 1 from users) then ${later} else 'admin' end)`;
     const role = user.onlyIfFirst ? firstAdmin(sql`null`) : (user.role ?? firstAdmin(sql`'user'`));
-    try {
-      return await this.db
+    const insert = (db: Kysely<Database>) =>
+      db
         .insertInto('users')
         .values({
           id: user.id,
@@ -99,6 +100,11 @@ export class UsersRepository {
         })
         .returning(USER_COLUMNS)
         .executeTakeFirstOrThrow();
+    try {
+      // An explicit role depends on nobody else: no need to wait for other writers.
+      return user.onlyIfFirst || user.role === undefined
+        ? await serializeOnPostgres(this.db, 'users.admins', insert)
+        : await insert(this.db);
     } catch (error) {
       if (isUniqueViolation(error)) return 'name-taken';
       if (user.onlyIfFirst && isNotNullViolation(error)) return 'not-first';
@@ -121,14 +127,20 @@ export class UsersRepository {
         : changes.role !== undefined
           ? sql<number>`session_version + (case when role <> ${changes.role} then 1 else 0 end)`
           : undefined;
-    let query = this.db
-      .updateTable('users')
-      .set({ ...changes, ...(sessionVersion && { sessionVersion }), updatedAt: now })
-      .where('id', '=', id);
-    if (changes.role === 'user') query = query.where((eb) => this.keepsAnAdmin(eb));
-    try {
+    const apply = async (db: Kysely<Database>) => {
+      let query = db
+        .updateTable('users')
+        .set({ ...changes, ...(sessionVersion && { sessionVersion }), updatedAt: now })
+        .where('id', '=', id);
+      if (changes.role === 'user') query = query.where((eb) => this.keepsAnAdmin(eb));
       const updated = await query.returning(USER_COLUMNS).executeTakeFirst();
-      return updated ?? ((await this.findById(id)) ? 'last-admin' : 'missing');
+      return updated ?? ((await this.findById(id, db)) ? 'last-admin' : 'missing');
+    };
+    try {
+      // Only a demotion can take the last admin away.
+      return changes.role === 'user'
+        ? await serializeOnPostgres(this.db, 'users.admins', apply)
+        : await apply(this.db);
     } catch (error) {
       if (isUniqueViolation(error)) return 'name-taken';
       throw error;
@@ -136,18 +148,20 @@ export class UsersRepository {
   }
 
   /** Deletes the user (their stored sessions go with them); refuses to delete the last admin. */
-  async delete(id: string): Promise<'deleted' | 'missing' | 'last-admin'> {
-    const result = await this.db
-      .deleteFrom('users')
-      .where('id', '=', id)
-      .where((eb) => this.keepsAnAdmin(eb))
-      .executeTakeFirst();
-    if (result.numDeletedRows > 0n) return 'deleted';
-    return (await this.findById(id)) ? 'last-admin' : 'missing';
+  delete(id: string): Promise<'deleted' | 'missing' | 'last-admin'> {
+    return serializeOnPostgres(this.db, 'users.admins', async (db) => {
+      const result = await db
+        .deleteFrom('users')
+        .where('id', '=', id)
+        .where((eb) => this.keepsAnAdmin(eb))
+        .executeTakeFirst();
+      if (result.numDeletedRows > 0n) return 'deleted';
+      return (await this.findById(id, db)) ? 'last-admin' : 'missing';
+    });
   }
 
-  // Checked inside the same statement as the write: on SQLite two admins cannot remove each other
-  // at once. (PostgreSQL needs stricter isolation for that guarantee.)
+  // Checked inside the same statement as the write, and serialised with every other decision
+  // about admins (serializeOnPostgres): two admins cannot remove each other at once.
   private keepsAnAdmin(eb: ExpressionBuilder<Database, 'users'>) {
     return eb.or([
       eb('role', '<>', 'admin'),

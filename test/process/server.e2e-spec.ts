@@ -71,7 +71,9 @@ describe('The server process', () => {
   });
 
   it('keeps users, the session secret and logged-in sessions across a restart', async () => {
-    let server = await startServer(cwd);
+    // The embedded default, named so that the scale suite leaves this test on SQLite as well.
+    const embedded = { DATABASE_URL: 'sqlite:data/app.db' };
+    let server = await startServer(cwd, embedded);
     try {
       const created = await fetch(`${server.url}/api/users`, {
         method: 'POST',
@@ -91,7 +93,7 @@ describe('The server process', () => {
       expect(statSync(join(cwd, 'data', 'app.db')).mode & 0o777).toBe(0o600);
       expect(statSync(join(cwd, 'data', 'session-secret')).mode & 0o777).toBe(0o600);
 
-      server = await startServer(cwd);
+      server = await startServer(cwd, embedded);
       const me = await fetch(`${server.url}/api/auth/me`, { headers: { Cookie: cookie } });
       expect(me.status).toBe(200);
       expect(((await me.json()) as { name: string }).name).toBe('홍길동');

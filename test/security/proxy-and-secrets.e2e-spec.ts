@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIN, run } from '../utils/server-process';
 import {
+  createStorage,
   createTestApp,
+  dropStorage,
   PASSWORD,
   sessionCookie,
   sessionSetCookie,
   signUp,
   type TestApp,
+  type TestStorage,
 } from '../utils/test-app';
 
 type Env = Record<string, string>;
@@ -17,7 +20,7 @@ const OLD_SECRET = 'old-session-secret-0123456789abcdefghij';
 const NEW_SECRET = 'new-session-secret-0123456789abcdefghij';
 
 /** Runs `use` on an app (on `dir`'s database when given) and closes it whatever happens. */
-async function withApp(env: Env, use: (t: TestApp) => Promise<void>, dir?: string): Promise<void> {
+async function withApp(env: Env, use: (t: TestApp) => Promise<void>, dir?: TestStorage): Promise<void> {
   const t = await createTestApp(env, dir);
   try {
     await use(t);
@@ -83,14 +86,14 @@ describe('Behind a proxy (e2e)', () => {
 });
 
 describe('SESSION_SECRET rotation (e2e)', () => {
-  let dir: string;
+  let dir: TestStorage;
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'users-secrets-'));
+  beforeAll(async () => {
+    dir = await createStorage();
   });
 
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await dropStorage(dir);
   });
 
   const me = (t: TestApp, cookie: string) => t.agent().get('/api/auth/me').set('Cookie', cookie);

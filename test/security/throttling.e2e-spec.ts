@@ -1,10 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import { FREE_FAILURES } from '../../src/throttling/login-throttle';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import {
+  createStorage,
+  createTestApp,
+  dropStorage,
+  logIn,
+  PASSWORD,
+  signUp,
+  type TestApp,
+} from '../utils/test-app';
 
 const WRONG = 'not the password';
 const NAME_LOCKED = /^Too many failed password attempts: try again in (\d+) seconds?$/;
@@ -33,19 +38,19 @@ function expectTooMany(res: Response, message: RegExp): number {
 
 const expectNameLocked = (res: Response) => expectTooMany(res, NAME_LOCKED);
 
-/** Two app instances on one database file, as two servers behind a load balancer would be. */
+/** Two app instances on one database, as two servers behind a load balancer would be. */
 async function twoInstances(
   env: Record<string, string>,
 ): Promise<{ a: TestApp; b: TestApp; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'users-e2e-shared-'));
-  const a = await createTestApp(env, dir);
-  const b = await createTestApp(env, dir);
+  const storage = await createStorage();
+  const a = await createTestApp(env, storage);
+  const b = await createTestApp(env, storage);
   return {
     a,
     b,
     close: async () => {
       await Promise.all([a.close(), b.close()]);
-      rmSync(dir, { recursive: true, force: true });
+      await dropStorage(storage);
     },
   };
 }

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { type Backend, freshBackend, SCALE } from './backends';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const STOP_LIMIT_MS = 30_000;
+const SCALE_SECRET = 'scale-suite-secret-that-is-long-enough-for-tests';
 
 // A test that timed out never reaches its own stop(): whatever is still running when this test
 // process exits is killed, and the servers' handles are unref'd so they cannot keep it alive.
@@ -48,14 +50,19 @@ export async function startServer(
   /** Its own process group, so a test can signal the whole group as a terminal or systemd would. */
   options: { detached?: boolean } = {},
 ): Promise<ServerProcess> {
+  // Under `npm run test:scale`, a server given no database of its own gets PostgreSQL and Redis.
+  const backend: Backend | undefined = SCALE && !env.DATABASE_URL ? await freshBackend() : undefined;
   const child = spawn(process.execPath, [MAIN], {
     cwd,
-    env: environment(env),
+    env: environment({ ...backend?.env, ...(backend && { SESSION_SECRET: SCALE_SECRET }), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  child.once('exit', () => {
+    running.delete(child);
+    backend?.drop().catch(() => undefined);
+  });
   child.unref();
   for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref(): void }).unref();
   let output = '';

@@ -11,6 +11,7 @@ import { setupApp } from '../../src/app.setup';
 import { type AppConfig, loadConfig } from '../../src/config/configuration';
 import { migrateToLatest } from '../../src/database/migrate';
 import { TransportAdapter } from '../../src/server/transport.adapter';
+import { type Backend, freshBackend, SCALE } from './backends';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -20,14 +21,37 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Where a test app keeps its data: a SQLite folder, or under `npm run test:scale` a backend. */
+export type TestStorage = string | Backend;
+
+/** A fresh, empty database (and session store) that several test apps can share. */
+export async function createStorage(): Promise<TestStorage> {
+  return SCALE ? freshBackend() : mkdtempSync(join(tmpdir(), 'users-e2e-'));
+}
+
+/** Deletes a storage made by {@link createStorage}. */
+export async function dropStorage(storage: TestStorage): Promise<void> {
+  if (typeof storage === 'string') rmSync(storage, { recursive: true, force: true });
+  else await storage.drop();
+}
+
+function storageEnv(storage: TestStorage): Record<string, string> {
+  return typeof storage === 'string' ? { DATABASE_URL: `sqlite:${join(storage, 'app.db')}` } : storage.env;
+}
+
 /**
- * The real application, wired by the same `setupApp` as `main.ts`, on a fresh SQLite file in a
- * temporary folder (or on `dir` when given, to reopen the same database).
+ * The real application, wired by the same `setupApp` as `main.ts`, on a fresh database: a
+ * SQLite file in a temporary folder, or PostgreSQL and Redis under `npm run test:scale`. Given
+ * `storage` (from {@link createStorage}), it opens that one instead and leaves it in place.
  */
-export async function createTestApp(env: Record<string, string> = {}, dir?: string): Promise<TestApp> {
-  const folder = dir ?? mkdtempSync(join(tmpdir(), 'users-e2e-'));
+export async function createTestApp(
+  env: Record<string, string> = {},
+  storage?: TestStorage,
+): Promise<TestApp> {
+  // A test that names its own database (env.DATABASE_URL) gets no storage made for it.
+  const own = storage ?? (env.DATABASE_URL ? undefined : await createStorage());
   const config = loadConfig({
-    DATABASE_URL: `sqlite:${join(folder, 'app.db')}`,
+    ...(own && storageEnv(own)),
     SESSION_SECRET: 'e2e-secret-that-is-long-enough-for-tests',
     LOG_LEVEL: 'error',
     ...env,
@@ -46,7 +70,7 @@ export async function createTestApp(env: Record<string, string> = {}, dir?: stri
     agent: () => request.agent(app.getHttpServer()),
     close: async () => {
       await app.close();
-      if (!dir) rmSync(folder, { recursive: true, force: true });
+      if (own && !storage) await dropStorage(own);
     },
   };
 }

@@ -5,9 +5,14 @@ import { AppConfig } from '../../config/configuration';
 import { isForeignKeyViolation } from '../../database/database.factory';
 import type { Database } from '../../database/database.types';
 import '../auth.types';
-import { SessionStore, type StoredSession } from './session-store';
-
-type Done = (error?: unknown) => void;
+import {
+  deliver,
+  parseSession,
+  sessionDeadline,
+  SessionStore,
+  type StoredSession,
+  withoutCookie,
+} from './session-store';
 
 const MAX_REMEMBERED_DEADLINES = 10_000;
 
@@ -50,7 +55,7 @@ export class DatabaseSessionStore extends SessionStore {
   }
 
   /** Updates a live session; never creates one (see {@link SessionStore}). */
-  override set(sid: string, session: SessionData, callback?: Done): void {
+  override set(sid: string, session: SessionData, callback?: (error?: unknown) => void): void {
     this.loadedDeadlines.delete(sid);
     if (this.written.get(session) === withoutCookie(session)) {
       deliver(Promise.resolve(), callback);
@@ -69,7 +74,7 @@ export class DatabaseSessionStore extends SessionStore {
   }
 
   /** Ends the session and the one that replaced it, if a renewal raced this (a logout wins). */
-  override destroy(sid: string, callback?: Done): void {
+  override destroy(sid: string, callback?: (error?: unknown) => void): void {
     this.loadedDeadlines.delete(sid);
     deliver(
       this.db
@@ -80,7 +85,7 @@ export class DatabaseSessionStore extends SessionStore {
     );
   }
 
-  override touch(sid: string, session: SessionData, callback?: Done): void {
+  override touch(sid: string, session: SessionData, callback?: (error?: unknown) => void): void {
     const loaded = this.loadedDeadlines.get(sid);
     this.loadedDeadlines.delete(sid);
     const now = Date.now();
@@ -168,13 +173,8 @@ export class DatabaseSessionStore extends SessionStore {
     return { userId: session.userId ?? null, expiresAt: this.deadline(session, now), lastSeenAt: now };
   }
 
-  /** Idle timeout from now, but never past the absolute timeout counted from the login. */
   private deadline(session: SessionData, now: number): number {
-    const idle = now + this.config.sessionIdleTimeoutMs;
-    const { authenticatedAt } = session;
-    return typeof authenticatedAt === 'number'
-      ? Math.min(idle, authenticatedAt + this.config.sessionAbsoluteTimeoutMs)
-      : idle;
+    return sessionDeadline(this.config, session, now);
   }
 
   private remember(sid: string, deadline: number): void {
@@ -188,30 +188,4 @@ export class DatabaseSessionStore extends SessionStore {
 export async function pruneExpiredSessions(db: Kysely<Database>, now = Date.now()): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expiresAt', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
-}
-
-/** Hands a promise's outcome to a Node-style callback, outside the promise chain. */
-function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) => void): void {
-  work.then(
-    (result) => process.nextTick(() => callback?.(null, result)),
-    (error: unknown) => process.nextTick(() => callback?.(error)),
-  );
-}
-
-/**
- * The session's own data, as express-session compares it: the cookie's expiry moves at the end
- * of every request (its touch), which is no change worth a write.
- */
-function withoutCookie(session: SessionData): string {
-  return JSON.stringify(session, (key, value: unknown) => (key === 'cookie' ? undefined : value));
-}
-
-/** A row that does not hold a session (damaged, or written by something else) is no session. */
-function parseSession(data: string): SessionData | null {
-  try {
-    const parsed = JSON.parse(data) as SessionData | null;
-    return typeof parsed === 'object' && parsed !== null && typeof parsed.cookie === 'object' ? parsed : null;
-  } catch {
-    return null;
-  }
 }

@@ -1,4 +1,5 @@
 import { type SessionData, Store } from 'express-session';
+import type { AppConfig } from '../../config/configuration';
 
 /** A live session as the store holds it. */
 export interface StoredSession {
@@ -9,8 +10,8 @@ export interface StoredSession {
 }
 
 /**
- * An express-session store with the guarantees account security needs; the database store
- * implements it, and a Redis store can too.
+ * An express-session store with the guarantees account security needs, implemented on the
+ * database and on Redis.
  *
  * Sessions come into being only through {@link create} and {@link rotate}: `set` (what
  * express-session calls for a changed session) and `touch` only update a session that is still
@@ -19,7 +20,9 @@ export interface StoredSession {
 export abstract class SessionStore extends Store {
   /**
    * Stores a new session; `replaces`, the request's previous session if any, ends in the same
-   * step. False, and nothing stored, when the session's user no longer exists (deleted meanwhile).
+   * step. False, and nothing stored, when the store can tell that the session's user no longer
+   * exists (deleted meanwhile); a store that cannot see users (Redis) leaves that to the session
+   * guard, which refuses a session whose user is gone.
    */
   abstract create(sid: string, session: SessionData, replaces?: string): Promise<boolean>;
 
@@ -38,4 +41,48 @@ export abstract class SessionStore extends Store {
 
   /** Ends every session of `userId`, except `exceptSid` when given. */
   abstract destroyByUser(userId: string, exceptSid?: string): Promise<void>;
+
+  /** Lets go of connections the store owns (at shutdown); the database's are not its own. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Idle timeout from `now`, but never past the absolute timeout counted from the login. */
+export function sessionDeadline(
+  config: Pick<AppConfig, 'sessionIdleTimeoutMs' | 'sessionAbsoluteTimeoutMs'>,
+  session: SessionData,
+  now: number,
+): number {
+  const idle = now + config.sessionIdleTimeoutMs;
+  const { authenticatedAt } = session;
+  return typeof authenticatedAt === 'number'
+    ? Math.min(idle, authenticatedAt + config.sessionAbsoluteTimeoutMs)
+    : idle;
+}
+
+/** Hands a promise's outcome to a Node-style callback, outside the promise chain. */
+export function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) => void): void {
+  work.then(
+    (result) => process.nextTick(() => callback?.(null, result)),
+    (error: unknown) => process.nextTick(() => callback?.(error)),
+  );
+}
+
+/**
+ * The session's own data, as express-session compares it: the cookie's expiry moves at the end
+ * of every request (its touch), which is no change worth a write.
+ */
+export function withoutCookie(session: SessionData): string {
+  return JSON.stringify(session, (key, value: unknown) => (key === 'cookie' ? undefined : value));
+}
+
+/** A row that does not hold a session (damaged, or written by something else) is no session. */
+export function parseSession(data: string): SessionData | null {
+  try {
+    const parsed = JSON.parse(data) as SessionData | null;
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.cookie === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
 }

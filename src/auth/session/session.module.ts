@@ -1,17 +1,27 @@
-import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import {
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationShutdown,
+  RequestMethod,
+} from '@nestjs/common';
 import cookieParser from 'cookie-parser';
+import { Kysely } from 'kysely';
 import { AppConfig } from '../../config/configuration';
-import { DatabaseSessionStore } from './database-session.store';
 import { createSessionMiddleware } from './session.middleware';
 import { SessionService } from './session.service';
+import { createSessionStore } from './session-store.factory';
 import { SessionStore } from './session-store';
 
 /** Session storage and the express-session middleware; imported by AuthModule and UsersModule. */
 @Module({
-  providers: [{ provide: SessionStore, useClass: DatabaseSessionStore }, SessionService],
+  providers: [
+    { provide: SessionStore, useFactory: createSessionStore, inject: [AppConfig, Kysely] },
+    SessionService,
+  ],
   exports: [SessionService],
 })
-export class SessionModule implements NestModule {
+export class SessionModule implements NestModule, OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly store: SessionStore,
@@ -27,5 +37,9 @@ export class SessionModule implements NestModule {
       )
       // Only under /api: pages, assets, docs and health checks never pay for a store lookup.
       .forRoutes({ path: 'api/*path', method: RequestMethod.ALL });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
   }
 }

@@ -179,11 +179,16 @@ describe(SessionService.name, () => {
       expect(req.session).toBeUndefined();
     });
 
-    it('rejects with the error of the store', async () => {
+    it('rejects with the error of the store, leaving the request no session to send a cookie for', async () => {
       const failure = new Error('store down');
       store.create.mockRejectedValue(failure);
+      const req = anonymous();
 
-      await expect(sessions.start(anonymous().asRequest(), USER_1)).rejects.toBe(failure);
+      await expect(sessions.start(req.asRequest(), USER_1)).rejects.toBe(failure);
+
+      // express-session sets a cookie, and saves, only for a request that still has a session.
+      expect(req.session).toBeUndefined();
+      expect(req.sessionID).toBeUndefined();
     });
   });
 
@@ -226,11 +231,16 @@ describe(SessionService.name, () => {
       expect(store.destroyed).toEqual([store.rotate.mock.calls[0][1]]);
     });
 
-    it('rejects with the error of the store', async () => {
+    it('rejects with the error of the store, sending no cookie for the id never stored', async () => {
       const failure = new Error('store down');
       store.rotate.mockRejectedValue(failure);
+      const req = loggedIn();
 
-      await expect(sessions.renew(loggedIn().asRequest(), 3)).rejects.toBe(failure);
+      await expect(sessions.renew(req.asRequest(), 3)).rejects.toBe(failure);
+
+      expect(req.session).toBeUndefined();
+      expect(req.sessionID).toBeUndefined();
+      expect(store.destroyed).toEqual([]);
     });
   });
 

@@ -43,7 +43,7 @@ export class SessionService {
     req.session.authenticatedAt = Date.now();
     const userAgent = req.get('user-agent');
     if (userAgent) req.session.userAgent = userAgent.slice(0, MAX_USER_AGENT);
-    if (await this.store.create(req.sessionID, req.session, previous)) return true;
+    if (await unlessFailed(req, this.store.create(req.sessionID, req.session, previous))) return true;
     await destroySession(req.session);
     return false;
   }
@@ -62,7 +62,7 @@ export class SessionService {
     // (Setting expires also sets originalMaxAge, which express-session's touch() resets to.)
     const end = (data.authenticatedAt ?? Date.now()) + this.config.sessionAbsoluteTimeoutMs;
     req.session.cookie.expires = new Date(end);
-    if (await this.store.rotate(previous, req.sessionID, req.session)) return true;
+    if (await unlessFailed(req, this.store.rotate(previous, req.sessionID, req.session))) return true;
     await destroySession(req.session);
     return false;
   }
@@ -128,6 +128,21 @@ export class SessionService {
  */
 export function sessionHandle(sid: string): string {
   return createHash('sha256').update(sid).digest('base64url').slice(0, 22);
+}
+
+/**
+ * `write`'s outcome. When it fails (the store is down), the request forgets the new session, so
+ * no cookie names a session that was never stored; the old one, if any, was left as it was.
+ */
+async function unlessFailed(req: Request, write: Promise<boolean>): Promise<boolean> {
+  try {
+    return await write;
+  } catch (error) {
+    const sessionState = req as { session?: unknown; sessionID?: unknown };
+    delete sessionState.session;
+    delete sessionState.sessionID;
+    throw error;
+  }
 }
 
 function destroySession(session: Session): Promise<void> {
