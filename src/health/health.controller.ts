@@ -2,9 +2,11 @@ import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/commo
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { Kysely, sql } from 'kysely';
+import { Kysely } from 'kysely';
 import { Public } from '../auth/public.decorator';
 import { SessionService } from '../auth/session/session.service';
+import { AppConfig } from '../config/configuration';
+import { probeDatabase } from '../database/database.probe';
 import type { Database } from '../database/database.types';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -19,6 +21,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly db: Kysely<Database>,
     private readonly sessions: SessionService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('live')
@@ -35,7 +38,7 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) res: Response): Promise<unknown> {
     try {
       return await this.health.check([
-        () => this.probe('database', () => sql`select 1`.execute(this.db)),
+        () => this.probe('database', () => probeDatabase(this.db, this.config.database)),
         () => this.probe('sessions', () => this.sessions.ping()),
       ]);
     } catch (error) {

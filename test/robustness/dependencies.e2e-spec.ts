@@ -32,7 +32,7 @@ describe('Health and a failing database (e2e)', () => {
     await t.agent().get('/health/live').expect(200);
   });
 
-  it('answers 503 while another process holds the SQLite write lock, then recovers by itself', async () => {
+  it('answers 503 and is not ready while another process holds the SQLite write lock, then recovers by itself', async () => {
     const agent = t.agent();
     await signUp(agent, 'admin');
     await logIn(agent, 'admin');
@@ -47,6 +47,9 @@ describe('Health and a failing database (e2e)', () => {
       expect(res.get('Retry-After')).toBe('5');
       // Reads go on (WAL), and the session still belongs to the admin: nobody is logged out.
       await agent.get('/api/auth/me').expect(200, /"name":"admin"/);
+      // Not ready, though: a load balancer should send writes elsewhere until the lock is gone.
+      const ready = await t.agent().get('/health/ready').expect(503);
+      expect(ready.body).toMatchObject({ error: { database: { status: 'down' } } });
     } finally {
       other.exec('rollback');
       other.close();
