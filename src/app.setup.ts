@@ -10,6 +10,9 @@ import { requestId } from './common/request-id.middleware';
 import { checkBodyShape } from './common/body-shape.middleware';
 import { sameOriginJsonOnly } from './common/same-origin.middleware';
 import type { AppConfig } from './config/configuration';
+import type { Logger } from './logging/logger';
+import { ROOT_LOGGER } from './logging/logging.module';
+import { requestLogger } from './logging/request-logger';
 import { PACKAGE } from './package-info';
 import { pageLanguage } from './pages/language';
 import { PageRenderer, PUBLIC_DIR } from './pages/page-renderer';
@@ -54,6 +57,9 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
     // max-age=0), which ETag and Last-Modified make a cheap 304.
     maxAge: 0,
   });
+  // After the assets, which are many per page and carry nothing worth a line; before everything
+  // that can refuse a request, so every answer from here on is logged.
+  app.use(requestLogger(app.get<Logger>(ROOT_LOGGER)));
   app.use('/api', apiResponses, sameOriginJsonOnly);
   // JSON only (Nest's default parsers are off): the API takes nothing else, so nothing else is parsed.
   app.useBodyParser('json', { limit: config.bodyLimitBytes });

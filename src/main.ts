@@ -7,6 +7,8 @@ import { type AppConfig, ConfigError, loadConfig } from './config/configuration'
 import { createDatabase } from './database/database.factory';
 import { migrateToLatest } from './database/migrate';
 import { housekeeping, HOUSEKEEPING_EVERY_MS } from './housekeeping';
+import { createLogger } from './logging/logger';
+import { listenMetrics } from './metrics/metrics-server';
 import { loadTls, type TlsMaterial } from './server/tls';
 import { startServer } from './worker';
 
@@ -22,23 +24,41 @@ async function main(): Promise<void> {
     await db.destroy();
     return runAlone(config, tls);
   }
+  const log = createLogger(config);
+  // METRICS_PORT is the supervisor's, which sums what every worker counted; opened before any
+  // fork, so a busy port is one line.
+  const metrics = await listenMetrics(config, () => supervisor.metrics());
+  if (metrics) log.info(`supervisor ${process.pid}: metrics on ${metrics.url}`);
   const supervisor = new Supervisor({
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     housekeeping: { everyMs: HOUSEKEEPING_EVERY_MS, run: () => housekeeping(db) },
-    cleanup: () => db.destroy(),
+    cleanup: async () => {
+      await metrics?.close();
+      await db.destroy();
+    },
+    log: (line, event) => log.info({ ...event }, line),
+    // No worker could start (port, certificate): one plain line, as when WORKERS=1.
+    logError: (line, event) =>
+      event?.event === 'start-failed' ? console.error(line) : log.error({ ...event }, line),
   });
   process.exit(await supervisor.start());
 }
 
+// Nest's Logger: written through pino once the app has started.
+const processLog = new Logger('Process');
+
 async function runAlone(config: AppConfig, tls: TlsMaterial | undefined): Promise<void> {
   const drain = new Drain(config.shutdownTimeoutMs);
-  process.on('SIGHUP', () => console.error('SIGHUP: nothing to reload with WORKERS=1 (restart instead)'));
+  process.on('SIGHUP', () => processLog.warn('SIGHUP: nothing to reload with WORKERS=1 (restart instead)'));
   const server = await startServer(config, tls);
+  const metrics = await listenMetrics(config, () => server.metrics());
+  if (metrics) processLog.log(`Metrics on ${metrics.url}`);
   const prune = setInterval(() => void housekeeping(server.db).catch(() => undefined), HOUSEKEEPING_EVERY_MS);
   prune.unref();
   drain.attach(async () => {
     clearInterval(prune);
+    await metrics?.close();
     await server.close();
   });
 }
@@ -100,7 +120,7 @@ class Drain {
     if (this.started) return;
     this.started = true;
     setTimeout(() => {
-      console.error(`Requests still running after SHUTDOWN_TIMEOUT (${this.timeoutMs} ms): exiting`);
+      processLog.error(`Requests still running after SHUTDOWN_TIMEOUT (${this.timeoutMs} ms): exiting`);
       process.exit(1);
     }, this.timeoutMs).unref();
     if (this.close) this.run();
@@ -110,7 +130,7 @@ class Drain {
     this.close!().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`Shutdown failed: ${String(error)}`);
+        processLog.error(`Shutdown failed: ${String(error)}`);
         process.exit(1);
       },
     );

@@ -1,27 +1,22 @@
-import { type LogLevel, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kysely } from 'kysely';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { setupApp } from './app.setup';
 import type { AppConfig } from './config/configuration';
 import type { Database } from './database/database.types';
+import { MetricsService } from './metrics/metrics.service';
 import { listen } from './server/create-server';
 import type { TlsMaterial } from './server/tls';
 import { TransportAdapter } from './server/transport.adapter';
 
-const NEST_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
 export interface RunningServer {
   url: string;
   db: Kysely<Database>;
+  /** This process's metrics in Prometheus text (for the METRICS_PORT listener). */
+  metrics(): Promise<string>;
   /** Stops accepting, lets requests in flight finish, then closes the database and store. */
   close(): Promise<void>;
 }
@@ -30,11 +25,15 @@ export interface RunningServer {
 export async function startServer(config: AppConfig, tls: TlsMaterial | undefined): Promise<RunningServer> {
   const adapter = new TransportAdapter(config, tls);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LEVELS[config.logLevel],
+    // Held until pino takes over below, so every line is in one format.
+    bufferLogs: true,
     abortOnError: false,
     // setupApp adds the one body parser the API needs.
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoLogger));
+  // app.listen() would flush the held lines; this server listens by itself.
+  app.flushLogs();
   setupApp(app, config);
   await app.init();
   // Listening ourselves, not with app.listen(): Nest would log a listen error with its own line first.
@@ -49,5 +48,11 @@ export async function startServer(config: AppConfig, tls: TlsMaterial | undefine
   logger.log(`Listening on ${url}${transport} (pid ${process.pid})`);
   const redirect = await adapter.listenRedirect();
   if (redirect) logger.log(`Redirecting http://${host}:${redirect.port} to ${url}`);
-  return { url, db: app.get<Kysely<Database>>(Kysely), close: () => app.close() };
+  const metrics = app.get(MetricsService);
+  return {
+    url,
+    db: app.get<Kysely<Database>>(Kysely),
+    metrics: () => metrics.text(),
+    close: () => app.close(),
+  };
 }

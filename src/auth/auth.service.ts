@@ -30,6 +30,8 @@ export class AuthService {
       throw new UnauthorizedException('Wrong name or password');
     }
     await this.throttle.succeeded(subject);
+    // The request now belongs to this user (its log line says who logged in).
+    req.user = user;
     return user;
   }
 

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 import { isWorkerMessage, type SupervisorMessage } from './messages';
+import { collectMetrics } from './metrics-collector';
 
 export interface SupervisorOptions {
   workers: number;
@@ -13,9 +14,28 @@ export interface SupervisorOptions {
   housekeeping?: { everyMs: number; run(): Promise<unknown> };
   /** Released when the supervisor stops (e.g. closes its database connection). */
   cleanup?: () => Promise<void>;
-  log?: (line: string) => void;
+  /** Where events are told, one line each, with what they are about for structured logs. */
+  log?: (line: string, event?: SupervisorEvent) => void;
   /** Where failures are told (one line each). */
-  logError?: (line: string) => void;
+  logError?: (line: string, event?: SupervisorEvent) => void;
+}
+
+/** What a supervisor log line is about; `worker` is the worker's pid. */
+export interface SupervisorEvent {
+  event:
+    | 'start'
+    | 'start-failed'
+    | 'fork'
+    | 'ready'
+    | 'exit'
+    | 'crash-loop'
+    | 'reload'
+    | 'reloaded'
+    | 'stop'
+    | 'stopped';
+  worker?: number;
+  code?: number | null;
+  signal?: string | null;
 }
 
 interface Managed {
@@ -39,14 +59,16 @@ interface Managed {
 export class Supervisor {
   private readonly managed = new Map<number, Managed>();
   private readonly backoff: Backoff;
-  private readonly log: (line: string) => void;
-  private readonly logError: (line: string) => void;
+  private readonly log: (line: string, event?: SupervisorEvent) => void;
+  private readonly logError: (line: string, event?: SupervisorEvent) => void;
   private everReady = false;
   private stopping?: Promise<number>;
   private reloading = false;
   /** Replacements (reload, memory) run one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private housekeeping?: NodeJS.Timeout;
+  /** The metrics collection under way; scrapes arriving meanwhile share it. */
+  private collecting?: Promise<string>;
   private finish!: (code: number) => void;
   private readonly done = new Promise<number>((resolve) => (this.finish = resolve));
 
@@ -57,7 +79,7 @@ export class Supervisor {
   }
 
   async start(): Promise<number> {
-    this.log(`supervisor ${process.pid}: starting ${this.options.workers} workers`);
+    this.log(`supervisor ${process.pid}: starting ${this.options.workers} workers`, { event: 'start' });
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
     process.on('SIGHUP', () => void this.reload());
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -77,7 +99,7 @@ export class Supervisor {
     if (this.stopping) return this.done;
     if (!this.everReady) {
       // Every worker failed alike (port in use, bad certificate): say it once and stop.
-      this.logError(failures[0]);
+      this.logError(failures[0], { event: 'start-failed' });
       void this.stop(1);
       return this.done;
     }
@@ -102,7 +124,10 @@ export class Supervisor {
     this.managed.set(worker.id, managed);
     // An IPC write to a worker dying at that moment fails; that is no reason to crash.
     worker.on('error', (error) => this.log(`worker ${worker.process.pid}: ${error.message}`));
-    this.log(`supervisor: forked worker ${worker.process.pid}`);
+    this.log(`supervisor: forked worker ${worker.process.pid}`, {
+      event: 'fork',
+      worker: worker.process.pid,
+    });
     return new Promise((resolve, reject) => {
       // A worker that never becomes ready is stopped and reported by whoever awaits this fork,
       // not treated as a crash to respawn.
@@ -121,7 +146,10 @@ export class Supervisor {
           clearTimeout(timer);
           managed.ready = true;
           this.everReady = true;
-          this.log(`worker ${worker.process.pid} ready at ${message.url}`);
+          this.log(`worker ${worker.process.pid} ready at ${message.url}`, {
+            event: 'ready',
+            worker: worker.process.pid,
+          });
           resolve(managed);
           // A worker asked to stop while it was starting goes now (it will not take requests).
           if (this.stopping) void this.retire(managed);
@@ -132,6 +160,8 @@ export class Supervisor {
             `worker ${worker.process.pid} uses ${message.rssMb} MiB, over MAX_WORKER_MEMORY_MB: replacing it`,
           );
           void this.enqueue(() => this.replace(managed));
+        } else if (message.type === 'metrics-request') {
+          void this.answerMetrics(worker, message.id);
         }
       });
       worker.once('exit', () => {
@@ -140,17 +170,38 @@ export class Supervisor {
     });
   }
 
+  /**
+   * Every serving worker's metrics summed, in Prometheus text (workers answer only when the app
+   * records metrics). Workers still starting or already stopping are not asked.
+   */
+  metrics(): Promise<string> {
+    const serving = [...this.managed.values()]
+      .filter((m) => m.ready && !m.retiring && m.worker.isConnected())
+      .map((m) => m.worker);
+    this.collecting ??= collectMetrics(serving).finally(() => (this.collecting = undefined));
+    return this.collecting;
+  }
+
+  private async answerMetrics(worker: Worker, id: number): Promise<void> {
+    const reply: SupervisorMessage = await this.metrics().then(
+      (text) => ({ type: 'metrics', id, text }),
+      (error: Error) => ({ type: 'metrics', id, error: error.message }),
+    );
+    if (worker.isConnected()) worker.send(reply, () => undefined);
+  }
+
   private get readyTimeoutMs(): number {
     return this.options.readyTimeoutMs ?? 30_000;
   }
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
+    const exit: SupervisorEvent = { event: 'exit', worker: worker.process.pid, code, signal };
     const managed = this.managed.get(worker.id);
     this.managed.delete(worker.id);
     if (!managed) return;
     if (managed.retiring) {
       if (code !== 0 && managed.ready)
-        this.log(`worker ${worker.process.pid} exited while stopping (code ${code}, signal ${signal})`);
+        this.log(`worker ${worker.process.pid} exited while stopping (code ${code}, signal ${signal})`, exit);
       return;
     }
     if (this.stopping) return;
@@ -160,12 +211,14 @@ export class Supervisor {
       this.logError(
         `worker ${worker.process.pid} exited (code ${code}, signal ${signal}): crash loop, ` +
           `${crashLoopExits} exits within ${crashLoopWindowMs / 1000} s; stopping`,
+        { ...exit, event: 'crash-loop' },
       );
       void this.stop(1);
       return;
     }
     this.log(
       `worker ${worker.process.pid} exited (code ${code}, signal ${signal}); replacing it in ${delay} ms`,
+      exit,
     );
     setTimeout(() => {
       if (!this.stopping) this.fork().catch((e: Error) => this.logError(`replacement failed: ${e.message}`));
@@ -209,7 +262,7 @@ export class Supervisor {
       return;
     }
     this.reloading = true;
-    this.log('SIGHUP: replacing workers one at a time');
+    this.log('SIGHUP: replacing workers one at a time', { event: 'reload' });
     const old = [...this.managed.values()].filter((m) => m.ready && !m.retiring);
     let replaced = 0;
     try {
@@ -217,7 +270,7 @@ export class Supervisor {
         if (!(await this.enqueue(() => this.replace(managed)))) break;
         replaced++;
       }
-      if (replaced === old.length) this.log('reload finished');
+      if (replaced === old.length) this.log('reload finished', { event: 'reloaded' });
       else if (!this.stopping) this.logError(`reload stopped after ${replaced} of ${old.length} workers`);
     } finally {
       this.reloading = false;
@@ -248,12 +301,12 @@ export class Supervisor {
 
   /** Drains every worker, then resolves `start()` with `code`. */
   private stop(code: number, reason?: string): Promise<number> {
-    if (reason) this.log(reason);
+    if (reason) this.log(reason, { event: 'stop' });
     this.stopping ??= (async () => {
       clearInterval(this.housekeeping);
       await Promise.all([...this.managed.values()].map((m) => this.retire(m)));
       await this.options.cleanup?.().catch(() => undefined);
-      this.log(`supervisor ${process.pid}: all workers stopped`);
+      this.log(`supervisor ${process.pid}: all workers stopped`, { event: 'stopped' });
       this.finish(code);
       return code;
     })();

@@ -1,4 +1,8 @@
-import { isShutdown, type WorkerMessage } from './messages';
+import { isShutdown, isSupervisorMessage, type WorkerMessage } from './messages';
+
+// Longer than the supervisor's own collection timeout, which it reports as an error.
+const METRICS_ANSWER_TIMEOUT_MS = 10_000;
+let metricsRequests = 0;
 
 /** The worker's half of the supervisor protocol; harmless when the process runs on its own. */
 export function tellSupervisor(message: WorkerMessage, then: () => void = () => undefined): void {
@@ -30,4 +34,41 @@ export function watchMemory(limitMb: number, warn: (line: string) => void): void
     first = false;
   }, 5_000);
   timer.unref();
+}
+
+/** Answers the supervisor's collections with this worker's metrics; returns what stops answering. */
+export function answerMetricsCollection(snapshot: () => Promise<object[]>): () => void {
+  const listener = (message: unknown) => {
+    if (!isSupervisorMessage(message) || message.type !== 'metrics-collect') return;
+    const { id } = message;
+    snapshot().then(
+      (metrics) => tellSupervisor({ type: 'metrics-snapshot', id, metrics }),
+      (error: Error) => tellSupervisor({ type: 'metrics-snapshot', id, error: error.message }),
+    );
+  };
+  process.on('message', listener);
+  return () => process.off('message', listener);
+}
+
+/** Every worker's metrics summed, in Prometheus text, as the supervisor collects them. */
+export function askSupervisorForMetrics(): Promise<string> {
+  const id = metricsRequests++;
+  return new Promise((resolve, reject) => {
+    const finish = (result: string | Error) => {
+      clearTimeout(timer);
+      process.off('message', listener);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const listener = (message: unknown) => {
+      if (!isSupervisorMessage(message) || message.type !== 'metrics' || message.id !== id) return;
+      finish(message.text ?? new Error(message.error ?? 'no metrics'));
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from the supervisor within ${METRICS_ANSWER_TIMEOUT_MS} ms`)),
+      METRICS_ANSWER_TIMEOUT_MS,
+    );
+    process.on('message', listener);
+    tellSupervisor({ type: 'metrics-request', id });
+  });
 }

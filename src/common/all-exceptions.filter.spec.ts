@@ -194,6 +194,7 @@ describe(AllExceptionsFilter.name, () => {
       expect(res.set).toHaveBeenCalledWith('Retry-After', '5');
       expect(logError).not.toHaveBeenCalled();
       expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^POST \/api\/users \(request req-123\): /));
     });
 
     it('still answers a bad query (a bug, not an outage) with a bare 500', () => {
@@ -260,7 +261,7 @@ describe(AllExceptionsFilter.name, () => {
       expect(serialized).not.toContain(error.stack!.split('\n')[1].trim());
       expect(body).not.toHaveProperty('stack');
       expect(logError).toHaveBeenCalledWith(
-        'POST /api/users?x=1 failed (request req-123)',
+        'POST /api/users (request req-123) failed',
         expect.stringContaining('hunter2'),
       );
     });

@@ -46,16 +46,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const unavailable = unavailableDependency(exception);
     const body = unavailable ? unavailableBody(unavailable) : this.toBody(exception);
-    if (unavailable) {
-      // Not a bug to trace: a dependency is down, and the client is told to come back.
-      this.logger.warn(
-        `${req.method} ${req.originalUrl}: ${unavailable} unavailable (${describe(exception)})`,
-      );
-    } else if (body.statusCode >= 500) {
-      this.logger.error(
-        `${req.method} ${req.originalUrl} failed (request ${String(res.getHeader('x-request-id'))})`,
-        exception instanceof Error ? exception.stack : String(exception),
-      );
+    if (unavailable || body.statusCode >= 500) {
+      // The path without its query, which is the client's and may hold anything.
+      const [path] = req.originalUrl.split('?', 1);
+      const request = `${req.method} ${path} (request ${String(res.getHeader('x-request-id'))})`;
+      // An outage is not a bug to trace: a dependency is down, and the client is told to come back.
+      if (unavailable) this.logger.warn(`${request}: ${unavailable} unavailable (${describe(exception)})`);
+      else
+        this.logger.error(
+          `${request} failed`,
+          exception instanceof Error ? exception.stack : String(exception),
+        );
     }
     if (res.headersSent) {
       res.destroy();

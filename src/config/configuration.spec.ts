@@ -132,6 +132,32 @@ describe(loadConfig.name, () => {
     expect(error.message.startsWith(`${variable} `)).toBe(true);
   });
 
+  describe('logs', () => {
+    it.each([
+      ['development', 'pretty'],
+      ['test', 'pretty'],
+      ['production', 'json'],
+    ])('writes them %s as %s by default', (nodeEnv, format) => {
+      const config = loadConfig({ SESSION_SECRET: PRODUCTION_SECRET, NODE_ENV: nodeEnv });
+
+      expect(config.logFormat).toBe(format);
+    });
+
+    it('reads LOG_FORMAT whatever NODE_ENV says', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET, LOG_FORMAT: 'json' }).logFormat).toBe('json');
+      expect(
+        loadConfig({ SESSION_SECRET: PRODUCTION_SECRET, NODE_ENV: 'production', LOG_FORMAT: 'pretty' })
+          .logFormat,
+      ).toBe('pretty');
+    });
+
+    it('refuses an unknown LOG_FORMAT, naming the allowed ones', () => {
+      expect(configError({ SESSION_SECRET: SECRET, LOG_FORMAT: 'xml' }).message).toBe(
+        'LOG_FORMAT must be one of json, pretty (got "xml")',
+      );
+    });
+  });
+
   describe('rate limits', () => {
     const FORMAT = 'must be requests/duration from 1s to 365d, like 20/1m, or off';
 
@@ -217,6 +243,78 @@ describe(loadConfig.name, () => {
         );
       },
     );
+  });
+
+  describe('metrics', () => {
+    const TOKEN = 'a-metrics-token-0123456789';
+
+    it('are off without METRICS_TOKEN or METRICS_PORT: never public by default', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET }).metrics).toBeUndefined();
+    });
+
+    it('are on with METRICS_TOKEN, on the app port', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET, METRICS_TOKEN: TOKEN }).metrics).toEqual({
+        token: TOKEN,
+        port: undefined,
+        host: '0.0.0.0',
+      });
+    });
+
+    it('are on with METRICS_PORT, on HOST unless METRICS_HOST says otherwise', () => {
+      const env = { SESSION_SECRET: SECRET, HOST: '10.0.0.5', METRICS_PORT: '9464' };
+
+      expect(loadConfig(env).metrics).toEqual({ token: undefined, port: 9464, host: '10.0.0.5' });
+      expect(loadConfig({ ...env, METRICS_HOST: '127.0.0.1', METRICS_TOKEN: TOKEN }).metrics).toEqual({
+        token: TOKEN,
+        port: 9464,
+        host: '127.0.0.1',
+      });
+    });
+
+    it('are off with METRICS=off whatever else is set', () => {
+      const config = loadConfig({ SESSION_SECRET: SECRET, METRICS: 'off', METRICS_TOKEN: TOKEN });
+
+      expect(config.metrics).toBeUndefined();
+    });
+
+    it('accept METRICS=on with a token', () => {
+      expect(
+        loadConfig({ SESSION_SECRET: SECRET, METRICS: 'on', METRICS_TOKEN: TOKEN }).metrics,
+      ).toBeDefined();
+    });
+
+    it.each([
+      [
+        { METRICS: 'on' },
+        'METRICS is on but neither METRICS_TOKEN nor METRICS_PORT is set (metrics are never served publicly)',
+      ],
+      [{ METRICS: 'yes' }, 'METRICS must be one of on, off (got "yes")'],
+      [
+        { METRICS_TOKEN: 'short' },
+        'METRICS_TOKEN must be 16-256 letters, digits or - . _ ~ + / (openssl rand -hex 32 makes one)',
+      ],
+      [
+        { METRICS_TOKEN: 'has a space in the middle' },
+        'METRICS_TOKEN must be 16-256 letters, digits or - . _ ~ + / (openssl rand -hex 32 makes one)',
+      ],
+      [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT must be an integer from 0 to 65535 (got "ninety")'],
+      [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT and HTTP_REDIRECT_PORT (got 3000)'],
+      [{ METRICS_HOST: '127.0.0.1' }, 'METRICS_HOST needs METRICS_PORT'],
+    ])('refuses %j', (env, message) => {
+      expect(configError({ SESSION_SECRET: SECRET, ...env }).message).toBe(message);
+    });
+
+    it('refuses METRICS_PORT equal to HTTP_REDIRECT_PORT', () => {
+      const env = { PROTOCOL: 'https', TLS_CERT: 'c.pem', TLS_KEY: 'k.pem', HTTP_REDIRECT_PORT: '8080' };
+
+      expect(configError({ SESSION_SECRET: SECRET, ...env, METRICS_PORT: '8080' }).message).toBe(
+        'METRICS_PORT must differ from PORT and HTTP_REDIRECT_PORT (got 8080)',
+      );
+    });
+
+    it('allows PORT=0 and METRICS_PORT=0 together (both pick a free port)', () => {
+      expect(loadConfig({ SESSION_SECRET: SECRET, PORT: '0', METRICS_PORT: '0' }).metrics?.port).toBe(0);
+    });
   });
 
   describe('processes', () => {

@@ -7,6 +7,7 @@ import ms from 'ms';
 export type Protocol = 'http' | 'https' | 'http2';
 export type Registration = 'open' | 'closed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+export type LogFormat = 'json' | 'pretty';
 
 export type DatabaseConfig =
   { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize: number };
@@ -31,6 +32,18 @@ export interface ServerTimeouts {
   requestMs: number;
   /** How long an idle keep-alive connection, or HTTP/2 session, stays open. */
   keepAliveMs: number;
+}
+
+/**
+ * Where Prometheus scrapes `/metrics`: on the app port behind a bearer token, or on a separate
+ * plain-HTTP port (served by the supervisor when clustered; the app port then has none).
+ */
+export interface MetricsConfig {
+  /** When set, a scrape must send `Authorization: Bearer <token>`. */
+  token: string | undefined;
+  port: number | undefined;
+  /** Where the separate port listens (`METRICS_HOST`, else `HOST`). */
+  host: string;
 }
 
 /** At most `limit` requests per `ttlMs` window from one address. */
@@ -72,6 +85,10 @@ export class AppConfig {
   readonly rateLimits!: { login: RateLimit | undefined; signup: RateLimit | undefined };
   readonly trustProxy!: boolean | number | string;
   readonly logLevel!: LogLevel;
+  /** `json`: one object per line, for machines; `pretty`: readable lines, for a terminal. */
+  readonly logFormat!: LogFormat;
+  /** Undefined when metrics are off: nothing is recorded and nothing served. */
+  readonly metrics!: MetricsConfig | undefined;
 
   get production(): boolean {
     return this.nodeEnv === 'production';
@@ -118,14 +135,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('SESSION_ABSOLUTE_TIMEOUT', 'must not be shorter than SESSION_IDLE_TIMEOUT');
   }
   const protocol = oneOf<Protocol>(env, 'PROTOCOL', ['http', 'https', 'http2'], 'http');
+  const port = parsePort(env, 'PORT', '3000');
+  const host = value(env, 'HOST') ?? '0.0.0.0';
+  const httpRedirectPort = parseRedirectPort(env, protocol);
   return AppConfig.from({
     nodeEnv,
-    port: parsePort(env, 'PORT', '3000'),
-    host: value(env, 'HOST') ?? '0.0.0.0',
+    port,
+    host,
     protocol,
     tls: parseTlsFiles(env, protocol),
     hstsMaxAgeSeconds: parseHsts(env),
-    httpRedirectPort: parseRedirectPort(env, protocol),
+    httpRedirectPort,
     timeouts: parseTimeouts(env),
     bodyLimitBytes: parseSize(env, 'BODY_LIMIT', '100kb', 1024, 10 * 1024 * 1024),
     workers: parseCount(env, 'WORKERS', availableParallelism(), 1, 256),
@@ -146,6 +166,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     trustProxy: parseTrustProxy(value(env, 'TRUST_PROXY')),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf<LogFormat>(
+      env,
+      'LOG_FORMAT',
+      ['json', 'pretty'],
+      nodeEnv === 'production' ? 'json' : 'pretty',
+    ),
+    metrics: parseMetrics(env, host, [port, httpRedirectPort]),
   });
 }
 
@@ -318,6 +345,40 @@ function parseRateLimit(env: Env, name: string, fallback: string): RateLimit | u
     );
   }
   return { limit, ttlMs };
+}
+
+/**
+ * Process metrics tell strangers too much (memory, versions, traffic), so they are served only
+ * behind a token or on a port of their own: on when either is set, never public by default.
+ */
+function parseMetrics(env: Env, host: string, taken: Array<number | undefined>): MetricsConfig | undefined {
+  // Unset: on exactly when there is a safe place to serve them.
+  const switched =
+    value(env, 'METRICS') === undefined ? undefined : oneOf(env, 'METRICS', ['on', 'off'], 'on');
+  const token = value(env, 'METRICS_TOKEN');
+  if (token !== undefined && !/^[\w.~+/-]{16,256}=*$/.test(token)) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      'must be 16-256 letters, digits or - . _ ~ + / (openssl rand -hex 32 makes one)',
+    );
+  }
+  const port = value(env, 'METRICS_PORT') === undefined ? undefined : parsePort(env, 'METRICS_PORT', '0');
+  if (port !== undefined && port !== 0 && taken.includes(port)) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT and HTTP_REDIRECT_PORT (got ${port})`);
+  }
+  const metricsHost = value(env, 'METRICS_HOST');
+  if (metricsHost !== undefined && port === undefined) {
+    throw new ConfigError('METRICS_HOST', 'needs METRICS_PORT');
+  }
+  const exposed = token !== undefined || port !== undefined;
+  if (switched === 'on' && !exposed) {
+    throw new ConfigError(
+      'METRICS',
+      'is on but neither METRICS_TOKEN nor METRICS_PORT is set (metrics are never served publicly)',
+    );
+  }
+  if (switched === 'off' || !exposed) return undefined;
+  return { token, port, host: metricsHost ?? host };
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {

@@ -47,12 +47,16 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
 export async function startServer(
   cwd: string,
   env: Record<string, string> = {},
-  /** Its own process group, so a test can signal the whole group as a terminal or systemd would. */
-  options: { detached?: boolean } = {},
+  options: {
+    /** Its own process group, so a test can signal the whole group as a terminal or systemd would. */
+    detached?: boolean;
+    /** What Node runs instead of the built main.js (an npm script through npm's CLI, say). */
+    args?: string[];
+  } = {},
 ): Promise<ServerProcess> {
   // Under `npm run test:scale`, a server given no database of its own gets PostgreSQL and Redis.
   const backend: Backend | undefined = SCALE && !env.DATABASE_URL ? await freshBackend() : undefined;
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, options.args ?? [MAIN], {
     cwd,
     env: environment({ ...backend?.env, ...(backend && { SESSION_SECRET: SCALE_SECRET }), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

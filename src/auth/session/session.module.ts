@@ -7,7 +7,9 @@ import {
 } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import { Kysely } from 'kysely';
+import type { Database } from '../../database/database.types';
 import { AppConfig } from '../../config/configuration';
+import { MetricsService } from '../../metrics/metrics.service';
 import { createSessionMiddleware } from './session.middleware';
 import { SessionService } from './session.service';
 import { createSessionStore } from './session-store.factory';
@@ -16,7 +18,12 @@ import { SessionStore } from './session-store';
 /** Session storage and the express-session middleware; imported by AuthModule and UsersModule. */
 @Module({
   providers: [
-    { provide: SessionStore, useFactory: createSessionStore, inject: [AppConfig, Kysely] },
+    {
+      provide: SessionStore,
+      useFactory: async (config: AppConfig, db: Kysely<Database>, metrics: MetricsService) =>
+        metrics.timed(await createSessionStore(config, db)),
+      inject: [AppConfig, Kysely, MetricsService],
+    },
     SessionService,
   ],
   exports: [SessionService],

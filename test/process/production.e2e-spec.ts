@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, startServer } from '../utils/server-process';
+
+const ROOT = join(__dirname, '..', '..');
+// npm's own CLI, run by this Node: under `npm test` or npx it names itself; else the one on PATH.
+const NPM_CLI =
+  process.env.npm_execpath ?? realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim());
+// --silent: only what the server prints, not npm's banner and its own report of the exit code.
+const START_PROD = [NPM_CLI, 'run', '--silent', 'start:prod'];
+const SECRET = 'a-production-secret-of-at-least-32-bytes';
+
+describe('npm run start:prod', () => {
+  let data: string;
+  let env: Record<string, string>;
+
+  beforeEach(() => {
+    data = mkdtempSync(join(tmpdir(), 'users-prod-'));
+    // npm runs scripts in the project folder: the database goes elsewhere.
+    env = { DATABASE_URL: `sqlite:${join(data, 'app.db')}` };
+  });
+
+  afterEach(() => {
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('runs the built server with NODE_ENV=production: no SESSION_SECRET, one line and exit code 1', async () => {
+    const result = await run(ROOT, START_PROD, env);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('Configuration error: SESSION_SECRET is required when NODE_ENV=production\n');
+    expect(result.stdout).toBe('');
+  });
+
+  it('starts with a strong SESSION_SECRET and stops cleanly on SIGTERM sent to npm', async () => {
+    const server = await startServer(ROOT, { ...env, SESSION_SECRET: SECRET }, { args: START_PROD });
+    try {
+      expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+    expect(server.child.exitCode).toBe(0);
+  });
+});
