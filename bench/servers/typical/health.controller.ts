@@ -1,0 +1,11 @@
+import { Controller, Get } from '@nestjs/common';
+import { Public } from './auth.guard';
+
+@Public()
+@Controller('health')
+export class HealthController {
+  @Get('live')
+  live(): { status: string } {
+    return { status: 'ok' };
+  }
+}
