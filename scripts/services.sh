@@ -75,6 +75,7 @@ http {
   scgi_temp_path $dir/nginx/scgi;
   upstream app {
 $servers    keepalive 16;
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:$nginx_port;

@@ -153,10 +153,11 @@ describe('Two instances behind nginx on PostgreSQL and Redis (scale)', () => {
         error: 'Service Unavailable',
         message: 'The session store is unavailable right now; try again shortly',
       });
-      const ready = await get(nginx.url, '/health/ready');
+      // Asked of the instance itself: what a load balancer's health check sees.
+      const ready = await get(b.url, '/health/ready');
       expect(ready.status).toBe(503);
       expect(JSON.parse(ready.body)).toMatchObject({ error: { sessions: { status: 'down' } } });
-      expect((await get(nginx.url, '/health/live')).status).toBe(200);
+      expect((await get(b.url, '/health/live')).status).toBe(200);
     } finally {
       await redis.start();
     }

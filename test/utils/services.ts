@@ -191,6 +191,8 @@ http {
   upstream app {
 ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
     keepalive 16;
+    # Shorter than the app's KEEP_ALIVE_TIMEOUT (5s): nginx must never reuse a connection the app is closing.
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:${port};
