@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeCertificate } from '../utils/clients';
-import { MAIN, run, type ServerProcess, startServer } from '../utils/server-process';
+import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process';
 
 const PASSWORD = 'a long enough password';
 let ca: Buffer | undefined;
@@ -73,18 +73,6 @@ function slowPost(url: string, name: string): { finish(): void; status: Promise<
 
 async function servingPid(url: string): Promise<string> {
   return /id="pid">(\d+)</.exec((await get(`${url}/about`)).body)![1];
-}
-
-function readyPids(server: ServerProcess): string[] {
-  return [...server.output().matchAll(/worker (\d+) ready/g)].map((m) => m[1]);
-}
-
-async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe.each(['http', 'http2'])('The cluster (2 workers) over %s', (protocol) => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAIN, run, type ServerProcess, startServer } from '../utils/server-process';
+import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process';
 
 const TOKEN = 'cluster-metrics-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -39,18 +39,6 @@ async function visitAbout(url: string, n: number): Promise<Set<string>> {
     pids.add(/id="pid">(\d+)</.exec(body)![1]);
   }
   return pids;
-}
-
-function readyPids(server: ServerProcess): string[] {
-  return [...server.output().matchAll(/worker (\d+) ready/g)].map((m) => m[1]);
-}
-
-async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** Where the METRICS_PORT listener says it is (PORT=0 and METRICS_PORT=0 in these tests). */

@@ -1,10 +1,9 @@
 import { Kysely } from 'kysely';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { Database } from '../../src/database/database.types';
 import { rawRequest } from '../utils/clients';
-import { createTestApp, PASSWORD, type TestApp } from '../utils/test-app';
+import { createTestApp, listen, PASSWORD, type TestApp } from '../utils/test-app';
 
 /** Splits what came back into responses (bodies framed by Content-Length). */
 function replies(raw: string): Array<{ status: number; body: string }> {
@@ -59,8 +58,7 @@ describe('Hostile request bodies (e2e)', () => {
       RATE_LIMIT_SIGNUP: 'off',
       RATE_LIMIT_LOGIN: 'off',
     });
-    await t.app.listen(0, '127.0.0.1');
-    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    port = await listen(t);
     // The first user becomes admin; everyone after it must be a plain user.
     await t.agent().post('/api/users').send({ name: 'root', password: PASSWORD }).expect(201);
   });

@@ -1,35 +1,15 @@
 import { Kysely } from 'kysely';
 import { validateHeaderValue } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Database } from '../../src/database/database.types';
-import { rawRequest as send } from '../utils/clients';
-import { createTestApp, PASSWORD, type TestApp } from '../utils/test-app';
+import { parseResponse, rawRequest as send, type RawReply } from '../utils/clients';
+import { createTestApp, listen, PASSWORD, type TestApp } from '../utils/test-app';
 
 // Header bytes as written (Latin-1), never half-closed: Node drops a response still in the works
 // when the client half-closes.
 const rawRequest = (port: number, bytes: string) => send(port, bytes, { encoding: 'latin1' });
 
-interface Reply {
-  status: number;
-  /** Every header line as sent, in order: [name in lower case, value]. */
-  headers: Array<[string, string]>;
-  body: string;
-}
-
-/** Parses one response (the server closes after it). */
-function parse(raw: string): Reply {
-  const split = raw.indexOf('\r\n\r\n');
-  if (split < 0) throw new Error(`not an HTTP response: ${JSON.stringify(raw)}`);
-  const [statusLine, ...lines] = raw.slice(0, split).split('\r\n');
-  const headers = lines.map((l): [string, string] => [
-    l.slice(0, l.indexOf(':')).toLowerCase(),
-    l.slice(l.indexOf(':') + 1).trim(),
-  ]);
-  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(split + 4) };
-}
-
-const exchange = async (port: number, bytes: string) => parse(await rawRequest(port, bytes));
+const exchange = async (port: number, bytes: string) => parseResponse(await rawRequest(port, bytes));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SIGN_UP = JSON.stringify({ name: 'smuggled', password: PASSWORD });
@@ -53,8 +33,7 @@ describe('Hostile headers and URLs (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ RATE_LIMIT_SIGNUP: 'off', RATE_LIMIT_LOGIN: 'off' });
-    await t.app.listen(0, '127.0.0.1');
-    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    port = await listen(t);
     await t.agent().post('/api/users').send({ name: 'root', password: PASSWORD }).expect(201);
   });
 
@@ -154,7 +133,7 @@ describe('Hostile headers and URLs (e2e)', () => {
   describe('CR/LF injection', () => {
     const INJECTED = '%0d%0aSet-Cookie:%20x=1';
     /** No header line came from the payload; each header appears once, with no CR/LF in a value. */
-    const expectNoInjection = (reply: Reply) => {
+    const expectNoInjection = (reply: RawReply) => {
       const names = reply.headers.map(([name]) => name);
       expect(names).not.toContain('set-cookie');
       expect(new Set(names).size).toBe(names.length);

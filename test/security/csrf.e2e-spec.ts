@@ -1,7 +1,6 @@
 import { Kysely } from 'kysely';
-import type { AddressInfo } from 'node:net';
 import type { Database } from '../../src/database/database.types';
-import { createTestApp, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import { createTestApp, listen, PASSWORD, signUp, type TestApp } from '../utils/test-app';
 
 type Headers = Record<string, string>;
 type Response = { status: number; body: { message?: unknown }; get(name: string): string[] | undefined };
@@ -15,10 +14,7 @@ const NOT_JSON = {
 };
 
 /** Listens on 127.0.0.1, so supertest sends `Host: 127.0.0.1:<port>` to a known port; returns that host. */
-async function listen(t: TestApp): Promise<string> {
-  await t.app.listen(0, '127.0.0.1');
-  return `127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-}
+const listenHost = async (t: TestApp) => `127.0.0.1:${await listen(t)}`;
 
 function sid(res: Response): string | undefined {
   return res.get('Set-Cookie')?.find((c) => c.startsWith('sid='));
@@ -44,7 +40,7 @@ describe('CSRF defence of the API (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ RATE_LIMIT_LOGIN: 'off' });
-    own = `http://${await listen(t)}`;
+    own = `http://${await listenHost(t)}`;
     await signUp(t.agent(), 'admin');
     admin = sid(await login().expect(200))!.split(';')[0];
   });
@@ -182,7 +178,7 @@ describe('CSRF defence behind a TLS-terminating proxy (e2e)', () => {
   async function forwardedLogins(env: Headers): Promise<{ https: number; http: number }> {
     const t = await createTestApp(env);
     apps.push(t);
-    const host = await listen(t);
+    const host = await listenHost(t);
     await signUp(t.agent(), 'admin');
     const attempt = async (scheme: string) =>
       (

@@ -142,6 +142,26 @@ export function rawRequest(
   });
 }
 
+export interface RawReply {
+  status: number;
+  /** Every header line as sent, in order: [name in lower case, value]. */
+  headers: Array<[string, string]>;
+  /** What follows the head, as received. */
+  body: string;
+}
+
+/** Parses one response as {@link rawRequest} returns it (the server closed after it). */
+export function parseResponse(raw: string): RawReply {
+  const split = raw.indexOf('\r\n\r\n');
+  if (split < 0) throw new Error(`not an HTTP response: ${JSON.stringify(raw)}`);
+  const [statusLine, ...lines] = raw.slice(0, split).split('\r\n');
+  const headers = lines.map((l): [string, string] => [
+    l.slice(0, l.indexOf(':')).toLowerCase(),
+    l.slice(l.indexOf(':') + 1).trim(),
+  ]);
+  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(split + 4) };
+}
+
 /** A self-signed certificate for localhost/127.0.0.1 made by `npm run cert`'s script. */
 export function makeCertificate(dir: string): { cert: string; key: string } {
   execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'cert.sh'), dir], { stdio: 'ignore' });

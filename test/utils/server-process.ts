@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Backend, freshBackend, SCALE } from './backends';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -125,4 +126,18 @@ export async function run(cwd: string, args: string[], env: Record<string, strin
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
   return { code, signal, stdout, stderr };
+}
+
+/** The pids of the workers a cluster's supervisor has reported ready so far. */
+export function readyPids(server: ServerProcess): string[] {
+  return [...server.output().matchAll(/worker (\d+) ready/g)].map((m) => m[1]);
+}
+
+/** Polls `condition` every 50 ms; rejects naming `what` after `ms`. */
+export async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
 }

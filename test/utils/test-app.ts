@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { Kysely } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
@@ -73,6 +74,12 @@ export async function createTestApp(
       if (own && !storage) await dropStorage(own);
     },
   };
+}
+
+/** Makes the app listen on 127.0.0.1 (for raw sockets and a known Host); returns the port. */
+export async function listen(t: TestApp): Promise<number> {
+  await t.app.listen(0, '127.0.0.1');
+  return (t.app.getHttpServer().address() as AddressInfo).port;
 }
 
 export const PASSWORD = 'correct horse battery';
