@@ -5,6 +5,7 @@ import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import { Pool, types } from 'pg';
 import type { DatabaseConfig } from '../config/configuration';
 import type { Database } from './database.types';
+import { withStatementCache } from './statement-cache';
 
 const PG_INT8 = 20;
 const PG_TIMESTAMPTZ = 1184;
@@ -24,7 +25,7 @@ function sqliteDialect(file: string): SqliteDialect {
   const database = new BetterSqlite3(file, { timeout: 5000 });
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
 }
 
 function postgresDialect({ url, poolSize }: { url: string; poolSize: number }): PostgresDialect {

@@ -3,6 +3,7 @@ import { type ExpressionBuilder, Kysely, type RawBuilder, sql } from 'kysely';
 import { isNotNullViolation, isUniqueViolation } from '../database/database.factory';
 import { serializeOnPostgres } from '../database/database.locks';
 import type { Database, Role, UsersTable } from '../database/database.types';
+import { type PreparedQuery, preparedQuery } from '../database/prepared-query';
 import type { User } from './user';
 
 const USER_COLUMNS = [
@@ -34,10 +35,32 @@ export type UserChanges = Partial<Pick<UsersTable, 'name' | 'nameKey' | 'passwor
  */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  // On every authenticated request (the session guard) and every page of the user list: built
+  // and compiled once (see preparedQuery).
+  private readonly byId: PreparedQuery<Database, { id: string }, User>;
+  private readonly pageItems: PreparedQuery<Database, { limit: number; offset: number }, User>;
+  private readonly countAll: PreparedQuery<Database, Record<string, never>, { total: number }>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.byId = preparedQuery(db, (p: { id: string }) =>
+      db.selectFrom('users').select(USER_COLUMNS).where('id', '=', p.id),
+    );
+    this.pageItems = preparedQuery(db, (p: { limit: number; offset: number }) =>
+      db
+        .selectFrom('users')
+        .select(USER_COLUMNS)
+        .orderBy('createdAt')
+        .orderBy('id')
+        .limit(p.limit)
+        .offset(p.offset),
+    );
+    this.countAll = preparedQuery(db, () =>
+      db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('total')),
+    );
+  }
 
   findById(id: string, db: Kysely<Database> = this.db): Promise<User | undefined> {
-    return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return this.byId.executeTakeFirst({ id }, db);
   }
 
   findWithPasswordByNameKey(nameKey: string): Promise<(User & { passwordHash: string }) | undefined> {
@@ -58,19 +81,9 @@ export class UsersRepository {
   }
 
   async page(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
-    const [items, count] = await Promise.all([
-      this.db
-        .selectFrom('users')
-        .select(USER_COLUMNS)
-        .orderBy('createdAt')
-        .orderBy('id')
-        .limit(limit)
-        .offset(offset)
-        .execute(),
-      this.db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll<number>().as('total'))
-        .executeTakeFirstOrThrow(),
+    const [items, [count]] = await Promise.all([
+      this.pageItems.execute({ limit, offset }),
+      this.countAll.execute({}),
     ]);
     return { items, total: Number(count.total) };
   }

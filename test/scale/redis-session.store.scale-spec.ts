@@ -446,6 +446,19 @@ describe(RedisSessionStore.name, () => {
       expect(listed.lastSeenAt).toBeGreaterThanOrEqual(created + 700);
     });
 
+    it('answers at once when there is nothing to write: a touch moments after create, a set of what create wrote', async () => {
+      const [user, sid] = ids('user', 'sid');
+      const data = sessionData(user);
+      await store.create(sid, data);
+      const first = jest.fn();
+      const second = jest.fn();
+
+      store.touch(sid, data, first); // create counts as a touch: nothing to write
+      expect(first).toHaveBeenCalledWith();
+      store.set(sid, data, second); // what create wrote, unchanged
+      expect(second).toHaveBeenCalledWith();
+    });
+
     it('keeps a session in use alive past the idle timeout', async () => {
       const [user, sid] = ids('user', 'sid');
       const data = sessionData(user);

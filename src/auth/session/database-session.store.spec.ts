@@ -291,6 +291,16 @@ describe(DatabaseSessionStore.name, () => {
       expect(writes).not.toHaveBeenCalled();
     });
 
+    it('answers at once when it skips the write, so express-session sends the response in one piece', async () => {
+      const data = sessionData();
+      await store.create('sid-1', data);
+      const answered = jest.fn();
+
+      store.set('sid-1', data, answered);
+
+      expect(answered).toHaveBeenCalledWith();
+    });
+
     it('skips the write for the object rotate just wrote, unchanged', async () => {
       const data = sessionData();
       await store.create('old', sessionData());
@@ -404,6 +414,16 @@ describe(DatabaseSessionStore.name, () => {
       await touch('sid-1', sessionData());
 
       expect(writes).not.toHaveBeenCalled();
+    });
+
+    it('answers at once when there is nothing to write, so express-session sends the response in one piece', async () => {
+      await store.create('sid-1', sessionData());
+      await get('sid-1');
+      const answered = jest.fn();
+
+      store.touch('sid-1', sessionData(), answered);
+
+      expect(answered).toHaveBeenCalledWith();
     });
 
     it('moves the deadline to now plus the idle timeout when get read an old one', async () => {

@@ -4,9 +4,11 @@ import { Kysely, type Transaction } from 'kysely';
 import { AppConfig } from '../../config/configuration';
 import { isForeignKeyViolation } from '../../database/database.factory';
 import type { Database } from '../../database/database.types';
+import { type PreparedQuery, preparedQuery } from '../../database/prepared-query';
 import '../auth.types';
 import {
   deliver,
+  nothingToWrite,
   parseSession,
   sessionDeadline,
   SessionStore,
@@ -30,6 +32,12 @@ export class DatabaseSessionStore extends SessionStore {
   private readonly loadedDeadlines = new Map<string, number>();
   /** What `create`/`rotate` wrote, so express-session's save at the end of that request is skipped. */
   private readonly written = new WeakMap<SessionData, string>();
+  /** `get`'s query, on every request: built and compiled once (see preparedQuery). */
+  private readonly liveSession: PreparedQuery<
+    Database,
+    { sid: string; now: number },
+    { data: string; expiresAt: number }
+  >;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -37,20 +45,21 @@ export class DatabaseSessionStore extends SessionStore {
   ) {
     super();
     this.touchAfterMs = Math.min(60_000, config.sessionIdleTimeoutMs / 10);
+    this.liveSession = preparedQuery(db, (p: { sid: string; now: number }) =>
+      db
+        .selectFrom('sessions')
+        .select(['data', 'expiresAt'])
+        .where('sid', '=', p.sid)
+        .where('expiresAt', '>', p.now),
+    );
   }
 
   override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
-    const read = this.db
-      .selectFrom('sessions')
-      .select(['data', 'expiresAt'])
-      .where('sid', '=', sid)
-      .where('expiresAt', '>', Date.now())
-      .executeTakeFirst()
-      .then((row) => {
-        const session = row ? parseSession(row.data) : null;
-        if (row && session) this.remember(sid, row.expiresAt);
-        return session;
-      });
+    const read = this.liveSession.executeTakeFirst({ sid, now: Date.now() }).then((row) => {
+      const session = row ? parseSession(row.data) : null;
+      if (row && session) this.remember(sid, row.expiresAt);
+      return session;
+    });
     deliver(read, callback);
   }
 
@@ -58,7 +67,7 @@ export class DatabaseSessionStore extends SessionStore {
   override set(sid: string, session: SessionData, callback?: (error?: unknown) => void): void {
     this.loadedDeadlines.delete(sid);
     if (this.written.get(session) === withoutCookie(session)) {
-      deliver(Promise.resolve(), callback);
+      nothingToWrite(callback);
       return;
     }
     const now = Date.now();
@@ -91,7 +100,7 @@ export class DatabaseSessionStore extends SessionStore {
     const now = Date.now();
     const expiresAt = this.deadline(session, now);
     if (loaded !== undefined && expiresAt - loaded < this.touchAfterMs) {
-      deliver(Promise.resolve(), callback);
+      nothingToWrite(callback);
       return;
     }
     deliver(

@@ -5,6 +5,7 @@ import '../auth.types';
 import { asStoreError, closeRedisClient, type RedisClient, withinCommandTimeout } from './redis.client';
 import {
   deliver,
+  nothingToWrite,
   parseSession,
   sessionDeadline,
   SessionStore,
@@ -136,7 +137,7 @@ export class RedisSessionStore extends SessionStore {
   /** Updates a live session; never creates one (see {@link SessionStore}). */
   override set(sid: string, session: SessionData, callback?: (error?: unknown) => void): void {
     if (this.written.get(session) === withoutCookie(session)) {
-      deliver(Promise.resolve(), callback);
+      nothingToWrite(callback);
       return;
     }
     const now = Date.now();
@@ -166,7 +167,7 @@ export class RedisSessionStore extends SessionStore {
     const now = Date.now();
     const last = this.touched.get(sid);
     if (last !== undefined && now - last < this.touchAfterMs) {
-      deliver(Promise.resolve(), callback);
+      nothingToWrite(callback);
       return;
     }
     this.remember(sid, now);

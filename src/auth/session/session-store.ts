@@ -61,6 +61,16 @@ export function sessionDeadline(
     : idle;
 }
 
+/**
+ * Answers express-session's `set` or `touch` at once, for a call with nothing to write. An
+ * answer in the same tick lets express-session send the response in one piece; a later one makes
+ * it send all but the body's last byte, and that byte when the answer comes: two socket writes
+ * instead of one on every request that uses a session.
+ */
+export function nothingToWrite(callback?: (error?: unknown) => void): void {
+  callback?.();
+}
+
 /** Hands a promise's outcome to a Node-style callback, outside the promise chain. */
 export function deliver<T>(work: Promise<T>, callback?: (error: unknown, result?: T) => void): void {
   work.then(
