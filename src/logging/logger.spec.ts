@@ -1,5 +1,5 @@
 import type { LogFormat } from '../config/configuration';
-import { createLogger } from './logger';
+import { batchedLines, createLogger } from './logger';
 
 function capture(format: LogFormat) {
   const lines: string[] = [];
@@ -78,5 +78,54 @@ describe(createLogger.name, () => {
       /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(\d+\): GET \/api\/users\/:id 200 3 ms \{"reqId":"r-1","userId":"u-1"\}\n$/,
     );
     expect(lines[1]).toMatch(/INFO \(\d+\): \[Server\] Listening on http:\/\/localhost:3000 \(pid 1\)\n$/);
+  });
+});
+
+describe(batchedLines.name, () => {
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  function sink() {
+    const writes: string[] = [];
+    return { writes, out: { write: (chunk: string) => writes.push(chunk) } };
+  }
+
+  it('writes the lines of one event-loop turn together, in order, at its end', async () => {
+    const { writes, out } = sink();
+    const lines = batchedLines(out);
+
+    lines.write('a\n');
+    lines.write('b\n');
+    expect(writes).toEqual([]);
+    await turn();
+    expect(writes).toEqual(['a\nb\n']);
+
+    lines.write('c\n');
+    await turn();
+    expect(writes).toEqual(['a\nb\n', 'c\n']);
+  });
+
+  it('never puts more than maxBytes (counted in bytes) in one write, nor splits a line', async () => {
+    const { writes, out } = sink();
+    const lines = batchedLines(out, 8);
+
+    lines.write('123\n');
+    lines.write('한\n'); // 4 bytes: 8 in all, still one write
+    lines.write('x\n'); // would make 10
+    expect(writes).toEqual(['123\n한\n']);
+    lines.write('a line longer than eight bytes\n');
+    await turn();
+    expect(writes).toEqual(['123\n한\n', 'x\n', 'a line longer than eight bytes\n']);
+  });
+
+  it('writes what it holds on flush, and nothing when it holds nothing', async () => {
+    const { writes, out } = sink();
+    const lines = batchedLines(out);
+
+    lines.flush();
+    lines.write('last words\n');
+    lines.flush();
+    expect(writes).toEqual(['last words\n']);
+    await turn();
+    expect(writes).toEqual(['last words\n']);
   });
 });

@@ -39,15 +39,78 @@ const REDACTED_PATHS = [
 ];
 
 /**
+ * Whole lines up to this many bytes go out in one write: a pipe write of at most PIPE_BUF (4 KiB
+ * on Linux) is atomic, so a cluster's workers sharing one stdout pipe never interleave within a
+ * line (a single line longer than this, a long stack trace, is written alone, as before).
+ */
+const MAX_WRITE_BYTES = 4096;
+
+export interface BatchedLines extends DestinationStream {
+  /** Writes out every held line now. */
+  flush(this: void): void;
+}
+
+/**
+ * Holds the lines written during one turn of the event loop and writes them to `out` together
+ * at its end (`setImmediate`), or sooner when `maxBytes` would be exceeded: under load, one write
+ * for the lines of many requests instead of one each, in order, and still synchronous, so a full
+ * pipe slows the process rather than piling lines up in memory.
+ */
+export function batchedLines(out: DestinationStream, maxBytes = MAX_WRITE_BYTES): BatchedLines {
+  let held = '';
+  let heldBytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (heldBytes === 0) return;
+    const lines = held;
+    held = '';
+    heldBytes = 0;
+    out.write(lines);
+  };
+  const endOfTurn = () => {
+    scheduled = false;
+    flush();
+  };
+  return {
+    flush,
+    write(line: string) {
+      const bytes = Buffer.byteLength(line);
+      if (heldBytes + bytes > maxBytes) flush();
+      held += line;
+      heldBytes += bytes;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(endOfTurn);
+      }
+    },
+  };
+}
+
+let stdout: BatchedLines | undefined;
+
+/**
+ * The process's stdout for log lines, one per process. What is held is written when the process
+ * exits (an `exit` event: `process.exit()`, the end of a drain, the uncaught-exception handler);
+ * a process killed by SIGKILL or a crash of V8 itself loses the lines of its last turn.
+ */
+function batchedStdout(): BatchedLines {
+  if (!stdout) {
+    stdout = batchedLines(pino.destination({ dest: 1, sync: true }));
+    process.on('exit', stdout.flush);
+  }
+  return stdout;
+}
+
+/**
  * The process's logger: one JSON object per line (`LOG_FORMAT=json`), or a readable line for a
- * terminal (`pretty`), on stdout unless told otherwise. Written synchronously, so the last line
- * before an exit is not lost, and formatted on this thread: pretty output costs no worker thread.
+ * terminal (`pretty`), on stdout (batched per event-loop turn, see {@link batchedLines}) unless
+ * told otherwise. Formatted on this thread: pretty output costs no worker thread.
  */
 export function createLogger(
   config: Pick<AppConfig, 'logLevel' | 'logFormat'>,
   out?: DestinationStream,
 ): Logger {
-  const destination = out ?? pino.destination({ dest: 1, sync: true });
+  const destination = out ?? batchedStdout();
   // Colours only for a person at a terminal.
   const colorize = out === undefined && isColorSupported && process.stdout.isTTY === true;
   return pino(
