@@ -4,9 +4,8 @@
 // Writes bench/results/<date>[-quick].{json,md,svg} and prints the Markdown table.
 import swc from '@swc/core';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { request } from './lib/http.mts';
@@ -36,7 +35,14 @@ import {
   type Settings,
 } from './lib/report.mts';
 import { PASSWORD, seed } from './lib/seed.mts';
-import { type BenchEnvironment, type RunningServer, type ServerSpec, startServer } from './lib/servers.mts';
+import {
+  benchEnvironment,
+  type BenchEnvironment,
+  productNodeOptions,
+  type RunningServer,
+  type ServerSpec,
+  startServer,
+} from './lib/servers.mts';
 import { spread, summarise } from './lib/stats.mts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -50,6 +56,10 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',')
   .map(Number);
+if (only?.some((id) => !Number.isInteger(id) || id < 1 || id > 7)) {
+  console.error('--only takes scenario numbers from 1 to 7, e.g. --only=2,7');
+  process.exit(2);
+}
 const settings: Settings = quick
   ? { rounds: 1, warmupS: 1, durationS: 3, users: 100 }
   : { rounds: 3, warmupS: 5, durationS: 10, users: 100 };
@@ -234,14 +244,8 @@ async function main(): Promise<void> {
   else console.log('--no-build: using the dist/ already there');
   await compileReferences();
 
-  const workDir = mkdtempSync(join(tmpdir(), 'nest-users-bench-'));
-  const env: BenchEnvironment = {
-    root: ROOT,
-    workDir,
-    databaseFile: join(workDir, 'app.db'),
-    sessionSecret: randomBytes(32).toString('hex'),
-    tls: { cert: join(workDir, 'certs', 'localhost.pem'), key: join(workDir, 'certs', 'localhost-key.pem') },
-  };
+  const env = benchEnvironment(ROOT, 'bench');
+  const { workDir } = env;
   const running = new Set<RunningServer>();
   const stopAll = async () => {
     await Promise.all([...running].map((server) => server.stop()));
@@ -431,6 +435,10 @@ async function runScenarios(
   const results: ScenarioResult[] = [];
   const startups: number[] = [];
   const notes: string[] = build ? [] : ['--no-build: run on the dist/ already there, not rebuilt.'];
+  notes.push(
+    `The product runs as \`npm run start:prod\` starts it: \`node ${productNodeOptions(ROOT).join(' ')} dist/main.js\`, ` +
+      'NODE_ENV=production (JSON log lines, to a file here).',
+  );
   let fixedRate: FixedRateResult | undefined;
   for (const scenario of scenarios.filter((s) => !only || only.includes(s.id))) {
     console.log(`\n${scenario.id}. ${scenario.title} [${elapsed()}]`);
@@ -619,7 +627,9 @@ async function halfRate(
 function writeResults(result: BenchResult): void {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${result.date}${result.mode === 'quick' ? '-quick' : ''}`);
+  // A run of some scenarios (--only) never takes the place of a whole run's results.
+  const part = only ? `-only-${only.join('-')}` : '';
+  const base = join(dir, `${result.date}${result.mode === 'quick' ? '-quick' : ''}${part}`);
   const bars: Bar[] = [
     { label: '2: product ÷ limit', value: ratio(result, 'hot-path', 'product', 'limit'), target: 0.5 },
     { label: '2: product ÷ typical', value: ratio(result, 'hot-path', 'product', 'typical'), target: 2 },

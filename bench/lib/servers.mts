@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +20,10 @@ export interface ServerSpec {
   protocol?: 'http' | 'http2';
   /** `taskset -c` list, or undefined for no pinning. */
   cpus?: string;
+  /** Extra options for Node, e.g. `--cpu-prof` (bench/profile.mts). */
+  nodeArgs?: string[];
+  /** Extra environment variables (bench/profile.mts). */
+  env?: Record<string, string>;
 }
 
 /** What every server of a run shares: the code, the seeded database, the secret, the certificate. */
@@ -27,6 +33,19 @@ export interface BenchEnvironment {
   databaseFile: string;
   sessionSecret: string;
   tls: { cert: string; key: string };
+}
+
+/** A fresh work folder under the system's temp folder, with a new secret; the caller removes `workDir`. */
+export function benchEnvironment(root: string, name: string): BenchEnvironment {
+  const workDir = mkdtempSync(join(tmpdir(), `nest-users-${name}-`));
+  return {
+    root,
+    workDir,
+    databaseFile: join(workDir, 'app.db'),
+    sessionSecret: randomBytes(32).toString('hex'),
+    // Made by scripts/cert.sh when a scenario needs TLS.
+    tls: { cert: join(workDir, 'certs', 'localhost.pem'), key: join(workDir, 'certs', 'localhost-key.pem') },
+  };
 }
 
 export interface RunningServer {
@@ -65,6 +84,17 @@ function command(spec: ServerSpec, env: BenchEnvironment): string[] {
   return [join(env.root, 'bench', '.build', 'typical', 'main.js')];
 }
 
+/**
+ * The Node options the product is started with (package.json `config.nodeOptions`, which
+ * `npm start` and `npm run start:prod` pass): the bench runs it as it is deployed.
+ */
+export function productNodeOptions(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    config?: { nodeOptions?: string };
+  };
+  return (pkg.config?.nodeOptions ?? '').split(/\s+/).filter(Boolean);
+}
+
 function environment(spec: ServerSpec, env: BenchEnvironment, port: number): NodeJS.ProcessEnv {
   const common = {
     PATH: process.env.PATH,
@@ -100,11 +130,15 @@ export async function startServer(
   const port = await freePort();
   const logFile = join(env.workDir, `${name.replace(/\W+/g, '-')}-${port}.log`);
   const log = openSync(logFile, 'a');
-  const [file, args] = pinned(spec.cpus, process.execPath, [script]);
+  const options = [
+    ...(spec.kind === 'product' ? productNodeOptions(env.root) : []),
+    ...(spec.nodeArgs ?? []),
+  ];
+  const [file, args] = pinned(spec.cpus, process.execPath, [...options, script]);
   const started = performance.now();
   const child: ChildProcess = spawn(file, args, {
     cwd: env.root,
-    env: environment(spec, env, port),
+    env: { ...environment(spec, env, port), ...spec.env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, startServer } from '../utils/server-process';
+import { readyPids, run, startServer, until } from '../utils/server-process';
 
 const ROOT = join(__dirname, '..', '..');
 // npm's own CLI, run by this Node: under `npm test` or npx it names itself; else the one on PATH.
@@ -42,5 +42,35 @@ describe('npm run start:prod', () => {
       await server.stop();
     }
     expect(server.child.exitCode).toBe(0);
+  });
+
+  it("runs every process with package.json's config.nodeOptions, cluster workers included, as the systemd unit does", async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      config: { nodeOptions: string };
+    };
+    const options = pkg.config.nodeOptions.split(' ');
+    expect(options).toContain('--max-semi-space-size=16');
+    const unit = readFileSync(join(ROOT, 'deploy', 'nest-users.service'), 'utf8');
+    expect(/^ExecStart=\S+ (.*) \S+\/dist\/main\.js$/m.exec(unit)?.[1].split(' ')).toEqual(options);
+
+    const server = await startServer(
+      ROOT,
+      { ...env, SESSION_SECRET: SECRET, WORKERS: '2' },
+      { args: START_PROD },
+    );
+    try {
+      await until(() => readyPids(server).length === 2, 'two workers');
+      const commandLine = (pid: string) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // The supervisor is the workers' parent (npm's child, through the script's `exec`).
+      const parent = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
+      const workers = readyPids(server);
+      const supervisor = parent(workers[0]);
+      expect(parent(workers[1])).toBe(supervisor);
+      for (const pid of [supervisor, ...workers]) {
+        expect(commandLine(pid)).toEqual(expect.arrayContaining(options));
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
