@@ -19,8 +19,8 @@ export interface PreparedQuery<DB, P, O> {
 /**
  * A query built and compiled once, then run with new parameter values. Kysely builds the
  * operation tree, applies the plugins' `transformQuery` and compiles it to SQL on every run:
- * 12–15 µs per query in the profile of `GET /api/users`, against ~2 µs for running a query
- * compiled beforehand. For hot queries only; everything else reads better as a plain builder.
+ * a user by id took 15 µs that way against 4 µs compiled beforehand (1.6 µs of it SQLite's),
+ * measured alone on SQLite. For hot queries only; everything else reads better as a plain builder.
  *
  * `build` is called once, here, with an object whose properties are unique placeholder objects,
  * which Kysely passes through untouched into `compiled.parameters`, wherever a value goes
