@@ -3,7 +3,7 @@
 // the servers, warms them up and runs rounds of load, rotating the servers' order between rounds.
 // Writes bench/results/<date>[-quick].{json,md,svg} and prints the Markdown table.
 import swc from '@swc/core';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -37,6 +37,7 @@ import {
 import { PASSWORD, seed } from './lib/seed.mts';
 import {
   benchEnvironment,
+  buildProduct,
   type BenchEnvironment,
   productNodeOptions,
   type RunningServer,
@@ -108,14 +109,6 @@ function placement(cores: number, taskset: string | undefined) {
           'servers and load generator share the two cores, which understates what 2 workers do against a separate client.');
   }
   return { server, client, description };
-}
-
-function buildProduct(): void {
-  console.log('Building: npm run build');
-  const npm = process.env.npm_execpath;
-  const [command, args] = npm ? [process.execPath, [npm, 'run', 'build']] : ['npm', ['run', 'build']];
-  const built = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build failed');
 }
 
 /**
@@ -240,7 +233,7 @@ async function main(): Promise<void> {
   );
   console.log(place.description);
 
-  if (build) buildProduct();
+  if (build) buildProduct(ROOT);
   else console.log('--no-build: using the dist/ already there');
   await compileReferences();
 

@@ -5,14 +5,19 @@
 // when taskset is there, the load generator on the last core), loads it with autocannon, then
 // prints where the CPU time of the loaded window went. The .cpuprofile is kept in
 // bench/.profiles/ for Chrome DevTools (Performance, "Load profile") or speedscope.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { findExecutable, runLoadChild } from './lib/load.mts';
 import { type CpuProfile, renderSummary, summariseProfile } from './lib/profile.mts';
 import { seed } from './lib/seed.mts';
-import { benchEnvironment, type RunningServer, type ServerKind, startServer } from './lib/servers.mts';
+import {
+  benchEnvironment,
+  buildProduct,
+  type RunningServer,
+  type ServerKind,
+  startServer,
+} from './lib/servers.mts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const option = (name: string, fallback: string) =>
@@ -39,12 +44,7 @@ const extraEnv = Object.fromEntries(
 );
 
 async function main(): Promise<void> {
-  if (!process.argv.includes('--no-build')) {
-    const npm = process.env.npm_execpath;
-    const [command, args] = npm ? [process.execPath, [npm, 'run', 'build']] : ['npm', ['run', 'build']];
-    if (spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' }).status !== 0)
-      throw new Error('build failed');
-  }
+  if (!process.argv.includes('--no-build')) buildProduct(ROOT);
   const pin = findExecutable('taskset') !== undefined && availableParallelism() >= 2;
   const env = benchEnvironment(ROOT, 'profile');
   const { workDir } = env;

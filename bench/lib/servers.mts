@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -82,6 +82,15 @@ function command(spec: ServerSpec, env: BenchEnvironment): string[] {
   if (spec.kind === 'product') return [join(env.root, 'dist', 'main.js')];
   if (spec.kind === 'limit') return [join(env.root, 'bench', '.build', 'limit.mjs')];
   return [join(env.root, 'bench', '.build', 'typical', 'main.js')];
+}
+
+/** `npm run build` in `root`, through the npm that runs this script when there is one. */
+export function buildProduct(root: string): void {
+  console.log('Building: npm run build');
+  const npm = process.env.npm_execpath;
+  const [command, args] = npm ? [process.execPath, [npm, 'run', 'build']] : ['npm', ['run', 'build']];
+  const built = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
 }
 
 /**
