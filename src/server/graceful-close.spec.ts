@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { connect as connectHttp2, createSecureServer, type Http2SecureServer } from 'node:http2';
+import { type AddressInfo, connect as connectTcp, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as connectTls } from 'node:tls';
+import { closeGracefully } from './graceful-close';
+
+// Long enough that "within the moment" below is never a race on a busy machine.
+const GRACE_MS = 1_000;
+
+describe(closeGracefully.name, () => {
+  let dir: string;
+  let ca: Buffer;
+  let server: Http2SecureServer;
+  let close: () => Promise<void>;
+  let port: number;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'graceful-close-spec-'));
+    execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'cert.sh'), dir], { stdio: 'ignore' });
+    ca = readFileSync(join(dir, 'localhost.pem'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  beforeEach(async () => {
+    const tls = { cert: ca, key: readFileSync(join(dir, 'localhost-key.pem')) };
+    server = createSecureServer({ ...tls, allowHTTP1: true }, (req, res) => {
+      if (req.url === '/slow') {
+        res.write('served ');
+        setTimeout(() => res.end('slowly'), 300);
+      } else res.end('served');
+    });
+    close = closeGracefully(server, GRACE_MS);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterEach(() => {
+    if (server.listening) server.close();
+  });
+
+  /** One GET over HTTP/1.1 on TLS over `socket`: what the server sent, once it closed. */
+  async function http1(socket: Socket): Promise<string> {
+    const tls = connectTls({ socket, host: '127.0.0.1', ca, ALPNProtocols: ['http/1.1'] });
+    tls.end('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    let text = '';
+    tls.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    tls.setTimeout(5_000, () =>
+      tls.destroy(new Error(`no answer within 5 s; received ${JSON.stringify(text)}`)),
+    );
+    await once(tls, 'close');
+    return text;
+  }
+
+  it('serves the first request of an HTTP/2 session opened just before the close, then sends GOAWAY', async () => {
+    const session = connectHttp2(`https://127.0.0.1:${port}`, { ca });
+    await once(session, 'connect');
+    const closed = close();
+    // The client writes its first request only now, after the server began closing.
+    await sleep(50);
+    const stream = session.request({ ':path': '/' });
+    let body = '';
+    stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    const [[code, lastStreamId]] = await Promise.all([once(session, 'goaway'), once(stream, 'end')]);
+    expect(body).toBe('served');
+    expect(code).toBe(0); // NO_ERROR
+    expect(lastStreamId).toBeGreaterThanOrEqual(1);
+    session.close();
+    await closed;
+  });
+
+  it('lets a stream open on an HTTP/2 session finish, and tells the client to open no more', async () => {
+    const session = connectHttp2(`https://127.0.0.1:${port}`, { ca });
+    const first = session.request({ ':path': '/' });
+    first.resume();
+    await once(first, 'end');
+    const slow = session.request({ ':path': '/slow' });
+    await once(slow, 'response');
+    const goaway = once(session, 'goaway');
+    const closed = close();
+    let body = '';
+    slow.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    const [[code]] = await Promise.all([goaway, once(slow, 'end')]);
+    expect(code).toBe(0); // NO_ERROR
+    expect(body).toBe('served slowly');
+    const late = session.request({ ':path': '/' });
+    const [error] = (await once(late, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ERR_HTTP2_GOAWAY_SESSION');
+    await closed;
+  });
+
+  it('serves a TLS client whose hello arrives just after the close began', async () => {
+    const socket = connectTcp(port, '127.0.0.1');
+    await once(socket, 'connect');
+    // The server has accepted the connection, but no byte of it has arrived yet.
+    await sleep(50);
+    const closed = close();
+    await sleep(50);
+    expect(await http1(socket)).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\nserved$/);
+    await closed;
+  });
+
+  it('does not wait for a connection that never sends a byte', async () => {
+    const silent = connectTcp(port, '127.0.0.1');
+    await once(silent, 'connect');
+    await close();
+    // The server dropped it: the client sees the end.
+    if (!silent.readableEnded && !silent.destroyed) await once(silent, 'close');
+    expect(silent.bytesRead).toBe(0);
+  });
+});
+
+describe(`${closeGracefully.name} on a plain HTTP server that answers at once`, () => {
+  it('answers a request on an idle keep-alive connection within the moment, saying Connection: close', async () => {
+    const server = createHttpServer((_req, res) => res.end('served'));
+    const close = closeGracefully(server, GRACE_MS);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = connectTcp((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    const closed = close();
+    await sleep(50);
+    socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.setTimeout(5_000, () =>
+      socket.destroy(new Error(`no answer within 5 s; received ${JSON.stringify(text)}`)),
+    );
+    await once(socket, 'close');
+    expect(text).toMatch(/^HTTP\/1\.1 200 [^]*\r\nConnection: close\r\n[^]*\r\n\r\nserved$/);
+    await closed;
+  });
+});
