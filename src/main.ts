@@ -2,7 +2,7 @@ import './runtime-check';
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { Supervisor } from './cluster/supervisor';
-import { onShutdownRequest, tellSupervisor, watchMemory } from './cluster/worker-channel';
+import { leaveCluster, onShutdownRequest, tellSupervisor, watchMemory } from './cluster/worker-channel';
 import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
 import { createDatabase } from './database/database.factory';
 import { migrateToLatest } from './database/migrate';
@@ -79,7 +79,10 @@ async function runWorker(config: AppConfig, tls: TlsMaterial | undefined): Promi
   const drain = new Drain(config.shutdownTimeoutMs);
   onShutdownRequest(() => drain.begin());
   const server = await startServer(config, tls);
-  drain.attach(() => server.close());
+  drain.attach(async () => {
+    await server.close();
+    await leaveCluster();
+  });
   if (drain.requested) return;
   tellSupervisor({ type: 'ready', url: server.url });
   if (config.maxWorkerMemoryMb !== undefined)

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { isShutdown, isSupervisorMessage, type WorkerMessage } from './messages';
 
 // Longer than the supervisor's own collection timeout, which it reports as an error.
@@ -13,6 +14,26 @@ export function tellSupervisor(message: WorkerMessage, then: () => void = () => 
 export function onShutdownRequest(listener: () => void): void {
   process.on('message', (message: unknown) => {
     if (isShutdown(message)) listener();
+  });
+}
+
+/**
+ * The last step of a worker's drain, once its servers have closed: node:cluster's own
+ * `worker.disconnect()`, which waits for the supervisor's answer before closing the channel.
+ *
+ * The supervisor's process accepts every connection and hands it to a worker over this channel.
+ * One handed over just before the supervisor learnt that the server closed is still unread in the
+ * channel; a worker that exited now would leave that client waiting forever, as the supervisor
+ * keeps the connection open until the worker answers for it. The answer to the disconnect comes
+ * after it, so the worker reads it first and sends it back to be given to another worker.
+ * Resolves at once outside a cluster or when the channel is already closed.
+ */
+export function leaveCluster(): Promise<void> {
+  const worker = cluster.worker;
+  if (!worker?.isConnected()) return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.once('disconnect', () => resolve());
+    worker.disconnect();
   });
 }
 

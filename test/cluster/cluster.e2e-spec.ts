@@ -7,7 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeCertificate } from '../utils/clients';
+import { http2Client, makeCertificate } from '../utils/clients';
 import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process';
 
 const PASSWORD = 'a long enough password';
@@ -19,7 +19,7 @@ let ca: Buffer | undefined;
  */
 function send(
   url: string,
-  options: { method?: string; body?: unknown; cookie?: string } = {},
+  options: { method?: string; body?: unknown; cookie?: string; timeoutMs?: number } = {},
 ): Promise<{ status: number; body: string; cookie?: string }> {
   const tls = url.startsWith('https:');
   const json = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -43,6 +43,10 @@ function send(
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs)
+      req.setTimeout(options.timeoutMs, () =>
+        req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)),
+      );
     req.end(json);
   });
 }
@@ -147,6 +151,51 @@ describe.each(['http', 'http2'])('The cluster (2 workers) over %s', (protocol) =
     expect(after.size).toBe(2);
     for (const pid of before) expect(after.has(pid)).toBe(false);
   });
+
+  it('answers every connection opened while SIGHUP replaces the workers, reload after reload', async () => {
+    // As an old worker exits, the supervisor may just have handed it a new connection; eight
+    // clients opening connections back to back make each reload likely to meet that moment.
+    // Over http2, half of them speak HTTP/2 (a session each), half HTTP/1.1 over TLS.
+    const reloads = () => server.output().match(/reload finished/g)?.length ?? 0;
+    const h2 = async (): Promise<number> => {
+      const client = http2Client(server.url, ca!);
+      client.session.on('error', () => undefined); // the request rejects with it
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 5000 ms')), 5_000);
+      });
+      try {
+        return (await Promise.race([client.request('GET', '/health/live'), timeout])).status;
+      } finally {
+        clearTimeout(timer);
+        client.session.destroy();
+      }
+    };
+    const h1 = async () => (await send(`${server.url}/health/live`, { timeoutMs: 5_000 })).status;
+    const failures: string[] = [];
+    let answered = 0;
+    for (let reload = 1; reload <= 4; reload++) {
+      server.child.kill('SIGHUP');
+      let reloading = true;
+      const clients = Array.from({ length: 8 }, async (_, i) => {
+        const once = protocol === 'http2' && i % 2 === 1 ? h2 : h1;
+        while (reloading) {
+          try {
+            const status = await once();
+            if (status === 200) answered++;
+            else failures.push(`reload ${reload}: status ${status}`);
+          } catch (error) {
+            failures.push(`reload ${reload}: ${(error as Error).message}`);
+          }
+        }
+      });
+      await until(() => reloads() === reload, `reload ${reload}`, 25_000);
+      reloading = false;
+      await Promise.all(clients);
+    }
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(100);
+  }, 90_000);
 
   it('lets requests in flight finish when SIGTERM arrives during a reload', async () => {
     const posts = ['during-a', 'during-b', 'during-c'].map((name) => slowPost(server.url, name));

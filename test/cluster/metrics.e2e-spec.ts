@@ -11,7 +11,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 const N = 200;
 const ABOUT = 'method="GET",route="/about",status="200"';
 
-/** One GET on a fresh connection, so either worker may answer it. */
+/** One GET on a fresh connection, so either worker may answer it; rejects if unanswered in 5 s. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent: new Agent({ keepAlive: false }), headers }, (res) => {
@@ -20,6 +20,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
       res.on('end', () => resolve({ status: res.statusCode!, body }));
     });
     req.on('error', reject);
+    req.setTimeout(5_000, () => req.destroy(new Error(`GET ${url}: no answer within 5000 ms`)));
     req.end();
   });
 }
