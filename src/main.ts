@@ -80,8 +80,11 @@ async function runWorker(config: AppConfig, tls: TlsMaterial | undefined): Promi
   onShutdownRequest(() => drain.begin());
   const server = await startServer(config, tls);
   drain.attach(async () => {
-    await server.close();
-    await leaveCluster();
+    try {
+      await server.close();
+    } finally {
+      await leaveCluster();
+    }
   });
   if (drain.requested) return;
   tellSupervisor({ type: 'ready', url: server.url });

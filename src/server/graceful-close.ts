@@ -1,31 +1,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { constants, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { AnyServer } from './create-server';
 
 const drain = () => undefined;
-/** The highest stream id: a GOAWAY naming it refuses no stream, it only says "open no more". */
-const LAST_STREAM_ID = 2 ** 31 - 1;
 
 /**
  * Follows a server's connections so that closing it finishes quickly and cleanly: HTTP/2
- * sessions get GOAWAY in two steps (streams on their way are still served); HTTP/1.x keep-alive
- * sockets are closed after their current response (which says Connection: close), or after
- * `graceMs` if idle, each with a lingering close so a client mid-request sees an orderly end.
- * Without this, `server.close()` waits for idle clients.
+ * sessions get GOAWAY after `graceMs` (open streams finish first); HTTP/1.x keep-alive sockets
+ * are closed after their current response (which says Connection: close), or after `graceMs` if
+ * idle, each with a lingering close so a client mid-request sees an orderly end. Without this,
+ * `server.close()` waits for idle clients.
  */
 export function closeGracefully(server: AnyServer, graceMs: number): () => Promise<void> {
   const sessions = new Set<Http2Session>();
   const busy = new Map<Socket, number>();
   const sockets = new Set<Socket>();
+  /** On a TLS server, the TCP connections under the TLS ones (and those still in the handshake). */
+  const raw = new Set<Socket>();
   let closing = false;
   let serverClosed = false;
   let resolveClosed: (() => void) | undefined;
   // server.close() alone is not enough: in a cluster worker Node does not count the connections
   // the primary hands over, so its callback fires while they are still open.
   const settle = () => {
-    if (serverClosed && sockets.size === 0 && sessions.size === 0) resolveClosed?.();
+    if (serverClosed && sockets.size === 0 && sessions.size === 0 && raw.size === 0) resolveClosed?.();
   };
 
   // A lingering close (as nginx does): end the HTTP conversation, send FIN, and drain whatever
@@ -45,36 +45,19 @@ export function closeGracefully(server: AnyServer, graceMs: number): () => Promi
     setTimeout(() => socket.destroy(), graceMs).unref();
   };
 
-  // HTTP/2's graceful shutdown (RFC 9113, 6.8): first a GOAWAY that refuses nothing, so the
-  // client opens no more streams here; the final one, refusing streams opened after all, comes a
-  // moment later, so that streams already on their way are served.
-  const goingAway = new WeakSet<Http2Session>();
-  const goAway = (session: Http2Session) => {
-    if (goingAway.has(session) || session.closed || session.destroyed) return;
-    goingAway.add(session);
-    session.goaway(constants.NGHTTP2_NO_ERROR, LAST_STREAM_ID);
-    setTimeout(() => session.close(), graceMs).unref();
-  };
-
-  // A session with no stream yet was just opened, its first request perhaps not yet written: a
-  // GOAWAY now would make the client refuse that request itself (REFUSED_STREAM). It is served
-  // first, as an HTTP/1.1 request arriving on a new connection is; a session still silent after
-  // the moment gets its GOAWAY anyway.
-  const used = new WeakSet<Http2Session>();
-  const goAwayAfterFirstStream = (session: Http2Session) => {
-    if (used.has(session)) return goAway(session);
-    session.once('stream', () => goAway(session));
-    setTimeout(() => goAway(session), graceMs).unref();
-  };
+  // HTTP/2 sessions get the same moment before their GOAWAY: a stream already on its way, or the
+  // first request of a session opened just as the server began closing, is served rather than
+  // refused (REFUSED_STREAM). There is no "open no more streams" notice to send first: Node's
+  // goaway() stops accepting streams at once, whatever last stream id it names.
+  const closeSoon = (session: Http2Session) => setTimeout(() => session.close(), graceMs).unref();
 
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
-    session.once('stream', () => used.add(session));
     session.once('close', () => {
       sessions.delete(session);
       settle();
     });
-    if (closing) goAwayAfterFirstStream(session);
+    if (closing) closeSoon(session);
   });
   const onSocket = (socket: Socket) => {
     if ((socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2') return;
@@ -93,11 +76,13 @@ export function closeGracefully(server: AnyServer, graceMs: number): () => Promi
   const tls = server instanceof TlsServer;
   server.on(tls ? 'secureConnection' : 'connection', onSocket);
   // ... but a raw connection that never even began its handshake would hold close() up.
-  const raw = new Set<Socket>();
   if (tls) {
     server.on('connection', (socket: Socket) => {
       raw.add(socket);
-      socket.once('close', () => raw.delete(socket));
+      socket.once('close', () => {
+        raw.delete(socket);
+        settle();
+      });
     });
   }
   // Before the app's own listener, which may answer at once (the redirect server does): the
@@ -128,7 +113,7 @@ export function closeGracefully(server: AnyServer, graceMs: number): () => Promi
         serverClosed = true;
         settle();
       });
-      for (const session of sessions) goAwayAfterFirstStream(session);
+      for (const session of sessions) closeSoon(session);
       // Idle sockets get a moment first: a request already on its way is still answered (with
       // Connection: close), rather than crossing the FIN. So do raw connections that have not
       // sent a byte yet: one just handed over has its TLS hello on the way (destroying it now
