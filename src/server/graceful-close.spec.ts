@@ -52,16 +52,10 @@ describe(closeGracefully.name, () => {
   });
 
   /** One GET over HTTP/1.1 on TLS over `socket`: what the server sent, once it closed. */
-  async function http1(socket: Socket): Promise<string> {
+  function http1(socket: Socket): Promise<string> {
     const tls = connectTls({ socket, host: '127.0.0.1', ca, ALPNProtocols: ['http/1.1'] });
     tls.end('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-    let text = '';
-    tls.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    tls.setTimeout(5_000, () =>
-      tls.destroy(new Error(`no answer within 5 s; received ${JSON.stringify(text)}`)),
-    );
-    await once(tls, 'close');
-    return text;
+    return receivedUntilClose(tls);
   }
 
   it('serves the first request of an HTTP/2 session opened just before the close, then sends GOAWAY', async () => {
@@ -150,16 +144,23 @@ describe(`${closeGracefully.name} on a plain HTTP server that answers at once`, 
     const closed = close();
     await sleep(50);
     socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    let text = '';
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    socket.setTimeout(5_000, () =>
-      socket.destroy(new Error(`no answer within 5 s; received ${JSON.stringify(text)}`)),
+    expect(await receivedUntilClose(socket)).toMatch(
+      /^HTTP\/1\.1 200 [^]*\r\nConnection: close\r\n[^]*\r\n\r\nserved$/,
     );
-    await once(socket, 'close');
-    expect(text).toMatch(/^HTTP\/1\.1 200 [^]*\r\nConnection: close\r\n[^]*\r\n\r\nserved$/);
     await closed;
   });
 });
+
+/** What `socket` receives until the other side closes it; fails after 5 s without a close. */
+async function receivedUntilClose(socket: Socket): Promise<string> {
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  socket.setTimeout(5_000, () =>
+    socket.destroy(new Error(`no answer within 5 s; received ${JSON.stringify(text)}`)),
+  );
+  await once(socket, 'close');
+  return text;
+}
 
 /** A TCP relay to `target` on 127.0.0.1 that can hold back what the server sends until released. */
 async function holdingRelay(target: number) {
