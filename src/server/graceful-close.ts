@@ -22,8 +22,9 @@ export function closeGracefully(server: AnyServer, graceMs: number): () => Promi
   let closing = false;
   let serverClosed = false;
   let resolveClosed: (() => void) | undefined;
-  // server.close() alone is not enough: in a cluster worker Node does not count the connections
-  // the primary hands over, so its callback fires while they are still open.
+  // Done when the server has closed and every connection this follows has: not on net.Server's
+  // own connection count alone, so the close never depends on how Node counts (connections a
+  // cluster primary hands over, the TCP ones under TLS).
   const settle = () => {
     if (serverClosed && sockets.size === 0 && sessions.size === 0 && raw.size === 0) resolveClosed?.();
   };
