@@ -130,7 +130,8 @@ async function compileReferences(): Promise<void> {
         target: 'es2023',
         keepClassNames: true,
       },
-      module: { type: 'commonjs' },
+      // ES modules, like the project (package.json's "type": "module" covers bench/.build too).
+      module: { type: 'es6' },
     });
     writeFileSync(join(output, 'typical', file.replace(/\.ts$/, '.js')), code);
   }

@@ -4,18 +4,18 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
-import { sessionCookieName } from './auth/session/session.cookie';
-import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { requestId } from './common/request-id.middleware';
-import { checkBodyShape } from './common/body-shape.middleware';
-import { sameOriginJsonOnly } from './common/same-origin.middleware';
-import type { AppConfig } from './config/configuration';
-import type { Logger } from './logging/logger';
-import { ROOT_LOGGER } from './logging/logging.module';
-import { requestLogger } from './logging/request-logger';
-import { PACKAGE } from './package-info';
-import { pageLanguage } from './pages/language';
-import { PageRenderer, PUBLIC_DIR } from './pages/page-renderer';
+import { sessionCookieName } from './auth/session/session.cookie.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { requestId } from './common/request-id.middleware.js';
+import { checkBodyShape } from './common/body-shape.middleware.js';
+import { sameOriginJsonOnly } from './common/same-origin.middleware.js';
+import type { AppConfig } from './config/configuration.js';
+import type { Logger } from './logging/logger.js';
+import { ROOT_LOGGER } from './logging/logging.module.js';
+import { requestLogger } from './logging/request-logger.js';
+import { PACKAGE } from './package-info.js';
+import { pageLanguage } from './pages/language.js';
+import { PageRenderer, PUBLIC_DIR } from './pages/page-renderer.js';
 
 /**
  * Everything applied around the modules: proxies, headers, assets, validation, errors, docs

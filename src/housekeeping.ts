@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { pruneExpiredSessions } from './auth/session/database-session.store';
-import { pruneRateLimits } from './throttling/database-throttler.storage';
-import { pruneLoginAttempts } from './throttling/login-attempts.repository';
-import type { Database } from './database/database.types';
+import { pruneExpiredSessions } from './auth/session/database-session.store.js';
+import { pruneRateLimits } from './throttling/database-throttler.storage.js';
+import { pruneLoginAttempts } from './throttling/login-attempts.repository.js';
+import type { Database } from './database/database.types.js';
 
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 

@@ -1,16 +1,16 @@
-import './runtime-check';
+import './runtime-check.js';
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
-import { Supervisor } from './cluster/supervisor';
-import { leaveCluster, onShutdownRequest, tellSupervisor, watchMemory } from './cluster/worker-channel';
-import { type AppConfig, ConfigError, loadConfig } from './config/configuration';
-import { createDatabase } from './database/database.factory';
-import { migrateToLatest } from './database/migrate';
-import { housekeeping, HOUSEKEEPING_EVERY_MS } from './housekeeping';
-import { createLogger } from './logging/logger';
-import { listenMetrics } from './metrics/metrics-server';
-import { loadTls, type TlsMaterial } from './server/tls';
-import { startServer } from './worker';
+import { Supervisor } from './cluster/supervisor.js';
+import { leaveCluster, onShutdownRequest, tellSupervisor, watchMemory } from './cluster/worker-channel.js';
+import { type AppConfig, ConfigError, loadConfig } from './config/configuration.js';
+import { createDatabase } from './database/database.factory.js';
+import { migrateToLatest } from './database/migrate.js';
+import { housekeeping, HOUSEKEEPING_EVERY_MS } from './housekeeping.js';
+import { createLogger } from './logging/logger.js';
+import { listenMetrics } from './metrics/metrics-server.js';
+import { loadTls, type TlsMaterial } from './server/tls.js';
+import { startServer } from './worker.js';
 
 /** npm start: one process when WORKERS=1, else a supervisor and WORKERS worker processes. */
 async function main(): Promise<void> {

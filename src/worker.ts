@@ -3,14 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kysely } from 'kysely';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppModule } from './app.module';
-import { setupApp } from './app.setup';
-import type { AppConfig } from './config/configuration';
-import type { Database } from './database/database.types';
-import { MetricsService } from './metrics/metrics.service';
-import { listen } from './server/create-server';
-import type { TlsMaterial } from './server/tls';
-import { TransportAdapter } from './server/transport.adapter';
+import { AppModule } from './app.module.js';
+import { setupApp } from './app.setup.js';
+import type { AppConfig } from './config/configuration.js';
+import type { Database } from './database/database.types.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { listen } from './server/create-server.js';
+import type { TlsMaterial } from './server/tls.js';
+import { TransportAdapter } from './server/transport.adapter.js';
 
 export interface RunningServer {
   url: string;

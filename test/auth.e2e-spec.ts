@@ -1,4 +1,4 @@
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app';
+import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app.js';
 
 function sessionCookie(setCookie: string[] | undefined): string {
   const cookie = setCookie?.find((c) => c.startsWith('sid='));

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from './utils/test-app';
+import { createTestApp, type TestApp } from './utils/test-app.js';
 
 interface OpenApi {
   openapi: string;

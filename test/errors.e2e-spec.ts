@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app';
+import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app.js';
 
 describe('Bad input and errors (e2e)', () => {
   let t: TestApp;

@@ -1,4 +1,4 @@
-import { createTestApp, logIn, signUp, type TestApp } from './utils/test-app';
+import { createTestApp, logIn, signUp, type TestApp } from './utils/test-app.js';
 
 const TOKEN = 'e2e-metrics-token-0123456789';
 const AUTH = `Bearer ${TOKEN}`;

@@ -2,8 +2,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { PUBLIC_DIR } from '../src/pages/page-renderer';
-import { createTestApp, logIn, signUp, type TestApp } from './utils/test-app';
+import { PUBLIC_DIR } from '../src/pages/page-renderer.js';
+import { createTestApp, logIn, signUp, type TestApp } from './utils/test-app.js';
 
 const DOTFILE = join(PUBLIC_DIR, 'assets', '.e2e-secret');
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from './utils/test-app';
+import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from './utils/test-app.js';
 
 describe('Session lifetime (e2e)', () => {
   let t: TestApp;

@@ -1,4 +1,4 @@
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app';
+import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from './utils/test-app.js';
 
 describe('Users API (e2e)', () => {
   let t: TestApp;

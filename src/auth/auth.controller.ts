@@ -22,18 +22,18 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ErrorResponse } from '../common/error.response';
-import { toUserResponse, UserResponse } from '../users/dto/user.response';
-import type { User } from '../users/user';
-import { UsersService } from '../users/users.service';
-import { AuthService } from './auth.service';
-import { CurrentUser } from './current-user.decorator';
-import { AuthStatus } from './dto/auth-status.response';
-import { LoginDto } from './dto/login.dto';
-import { SessionResponse } from './dto/session.response';
-import { Public } from './public.decorator';
-import { SessionService } from './session/session.service';
-import { RateLimited } from '../throttling/rate-limit';
+import { ErrorResponse } from '../common/error.response.js';
+import { toUserResponse, UserResponse } from '../users/dto/user.response.js';
+import type { User } from '../users/user.js';
+import { UsersService } from '../users/users.service.js';
+import { AuthService } from './auth.service.js';
+import { CurrentUser } from './current-user.decorator.js';
+import { AuthStatus } from './dto/auth-status.response.js';
+import { LoginDto } from './dto/login.dto.js';
+import { SessionResponse } from './dto/session.response.js';
+import { Public } from './public.decorator.js';
+import { SessionService } from './session/session.service.js';
+import { RateLimited } from '../throttling/rate-limit.js';
 
 @ApiTags('auth')
 @Controller('api/auth')

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { UsersModule } from '../users/users.module';
-import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
-import { SessionModule } from './session/session.module';
-import { SessionGuard } from './session.guard';
-import { ThrottlingModule } from '../throttling/throttling.module';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { SessionModule } from './session/session.module.js';
+import { SessionGuard } from './session.guard.js';
+import { ThrottlingModule } from '../throttling/throttling.module.js';
 
 @Module({
   imports: [UsersModule, SessionModule, ThrottlingModule],

@@ -1,12 +1,12 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppConfig } from '../config/configuration';
-import type { User } from '../users/user';
-import { nameKey } from '../users/user-name';
-import { UsersService } from '../users/users.service';
-import './auth.types';
-import { SessionService } from './session/session.service';
-import { LoginThrottle } from '../throttling/login-throttle';
+import { AppConfig } from '../config/configuration.js';
+import type { User } from '../users/user.js';
+import { nameKey } from '../users/user-name.js';
+import { UsersService } from '../users/users.service.js';
+import './auth.types.js';
+import { SessionService } from './session/session.service.js';
+import { LoginThrottle } from '../throttling/login-throttle.js';
 
 @Injectable()
 export class AuthService {

@@ -1,4 +1,4 @@
-import type { User } from '../users/user';
+import type { User } from '../users/user.js';
 
 declare module 'express-session' {
   interface SessionData {

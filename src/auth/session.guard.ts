@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthService } from './auth.service';
-import { IS_PUBLIC } from './public.decorator';
+import { AuthService } from './auth.service.js';
+import { IS_PUBLIC } from './public.decorator.js';
 
 /**
  * Global guard: every route needs a logged-in user unless marked `@Public()`. Public routes

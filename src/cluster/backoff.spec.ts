@@ -1,4 +1,4 @@
-import { Backoff, DEFAULT_BACKOFF } from './backoff';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 
 describe(Backoff.name, () => {
   it('grows the delay by half each time, up to 15 s', () => {

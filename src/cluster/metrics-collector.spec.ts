@@ -1,8 +1,8 @@
 import type { Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { collectMetrics } from './metrics-collector';
-import type { SupervisorMessage } from './messages';
+import { collectMetrics } from './metrics-collector.js';
+import type { SupervisorMessage } from './messages.js';
 
 /** A worker answering collections from its own registry, or (`behaviour`) not answering at all. */
 function fakeWorker(pid: number, requests: number, behaviour: 'answer' | 'silent' | 'exit' = 'answer') {

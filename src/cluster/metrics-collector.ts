@@ -1,6 +1,6 @@
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import { isWorkerMessage, type SupervisorMessage } from './messages';
+import { isWorkerMessage, type SupervisorMessage } from './messages.js';
 
 /** Prometheus's own scrape timeout is 10 s; a worker busy for this long fails the scrape. */
 export const COLLECT_TIMEOUT_MS = 5_000;

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
-import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
-import { isWorkerMessage, type SupervisorMessage } from './messages';
-import { collectMetrics } from './metrics-collector';
+import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
+import { isWorkerMessage, type SupervisorMessage } from './messages.js';
+import { collectMetrics } from './metrics-collector.js';
 
 export interface SupervisorOptions {
   workers: number;

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { isShutdown, isSupervisorMessage, type WorkerMessage } from './messages';
+import { isShutdown, isSupervisorMessage, type WorkerMessage } from './messages.js';
 
 // Longer than the supervisor's own collection timeout, which it reports as an error.
 const METRICS_ANSWER_TIMEOUT_MS = 10_000;

@@ -1,17 +1,26 @@
+import { jest } from '@jest/globals';
 import {
   type ArgumentsHost,
   BadRequestException,
   ConflictException,
   HttpException,
+  InternalServerErrorException,
   Logger,
   NotFoundException,
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { AllExceptionsFilter } from './all-exceptions.filter';
-import { TooManyRequestsException } from './too-many-requests.exception';
+import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 const GENERIC = 'Something went wrong on our side';
+// body-parser's error for a body over the limit.
+const EXPOSED_413 = {
+  status: 413,
+  expose: true,
+  type: 'entity.too.large',
+  message: 'request entity too large',
+};
 
 function fakeHost(headersSent = false) {
   const res = {
@@ -32,14 +41,17 @@ function fakeHost(headersSent = false) {
 
 describe(AllExceptionsFilter.name, () => {
   let filter: AllExceptionsFilter;
-  let logError: jest.SpyInstance;
+  let logError: jest.Spied<Logger['error']>;
 
   function respond(exception: unknown) {
     const { host, res } = fakeHost();
     filter.catch(exception, host);
     expect(res.status).toHaveBeenCalledTimes(1);
     expect(res.json).toHaveBeenCalledTimes(1);
-    return { status: res.status.mock.calls[0][0] as number, body: res.json.mock.calls[0][0] };
+    return {
+      status: res.status.mock.calls[0][0] as number,
+      body: res.json.mock.calls[0][0] as Record<string, unknown>,
+    };
   }
 
   beforeEach(() => {
@@ -215,6 +227,70 @@ describe(AllExceptionsFilter.name, () => {
         status: 413,
         body: { statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large' },
       });
+    });
+
+    // What Nest 12's Express adapter hands the filter: the http-error as the cause of an
+    // HttpException with its raw message.
+    it('gives the friendly message when the adapter wrapped the error in an HttpException', () => {
+      const cause = {
+        status: 413,
+        expose: true,
+        type: 'entity.too.large',
+        message: 'request entity too large',
+      };
+      const exception = new HttpException(cause.message, 413, { cause });
+
+      expect(respond(exception).body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: 'Request body is too large',
+      });
+    });
+
+    it.each([
+      ['its own class', new ConflictException('Taken', { cause: EXPOSED_413 }), 409, 'Taken'],
+      [
+        'another status',
+        new HttpException(EXPOSED_413.message, 400, { cause: EXPOSED_413 }),
+        400,
+        EXPOSED_413.message,
+      ],
+      [
+        'another message',
+        new HttpException('Too big for us', 413, { cause: EXPOSED_413 }),
+        413,
+        'Too big for us',
+      ],
+    ])(
+      'leaves an exception the app threw with such a cause alone: %s',
+      (_label, exception, status, message) => {
+        const reply = respond(exception);
+
+        expect(reply.status).toBe(status);
+        expect(reply.body.message).toBe(message);
+      },
+    );
+
+    it('still answers 500 for a server error whose cause is an exposed 4xx', () => {
+      const exception = new InternalServerErrorException('db down', { cause: EXPOSED_413 });
+
+      expect(respond(exception)).toEqual({
+        status: 500,
+        body: { statusCode: 500, error: 'Internal Server Error', message: GENERIC },
+      });
+    });
+
+    it("keeps JSON.parse's words for a SyntaxError the adapter wrapped", () => {
+      const cause = Object.assign(new SyntaxError('Unexpected token } in JSON at position 10'), {
+        status: 400,
+        expose: true,
+        type: 'entity.parse.failed',
+      });
+      const exception = new BadRequestException(cause.message, { cause });
+
+      expect(respond(exception).body.message).toBe(
+        'Request body is not valid JSON: Unexpected token } in JSON at position 10',
+      );
     });
 
     it('keeps the message of an exposed error of an unknown type', () => {

@@ -1,10 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import type { ErrorResponse } from './error.response';
-import { isDatabaseUnavailable } from '../database/database.factory';
-import { DependencyUnavailableError } from './dependency-unavailable.error';
-import { TooManyRequestsException } from './too-many-requests.exception';
+import type { ErrorResponse } from './error.response.js';
+import { isDatabaseUnavailable } from '../database/database.factory.js';
+import { DependencyUnavailableError } from './dependency-unavailable.error.js';
+import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** Errors from Express middleware (body-parser, http-errors) that are safe to show. */
 interface ExposedError {
@@ -74,7 +74,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     res.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): ErrorResponse {
+  private toBody(thrown: unknown): ErrorResponse {
+    const exception = unwrapMiddlewareError(thrown);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
@@ -131,6 +132,23 @@ function explainJson(message: string | string[]): string | string[] {
   return typeof message === 'string' && JSON_PARSE_ERROR.test(message)
     ? `${FRIENDLY['entity.parse.failed']}: ${message}`
     : message;
+}
+
+/**
+ * Nest 12's Express adapter wraps a 4xx http-error from middleware (body-parser's "request entity
+ * too large", a bad Content-Encoding) in a plain HttpException with the error's own status and
+ * message; the original, with its `type`, is the cause, and gets the friendly message. Only that
+ * exact shape is unwrapped: an exception the app throws with a cause keeps its status and message,
+ * and body-parser's SyntaxError (a BadRequestException) keeps JSON.parse's words for explainJson.
+ */
+function unwrapMiddlewareError(exception: unknown): unknown {
+  if (!(exception instanceof HttpException) || exception.constructor !== HttpException) return exception;
+  const cause = exception.cause;
+  return isExposed(cause) &&
+    cause.status === exception.getStatus() &&
+    cause.message === exception.getResponse()
+    ? cause
+    : exception;
 }
 
 function isExposed(error: unknown): error is ExposedError {

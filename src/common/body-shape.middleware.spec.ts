@@ -1,6 +1,7 @@
+import { jest } from '@jest/globals';
 import { BadRequestException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { checkBodyShape, MAX_BODY_DEPTH } from './body-shape.middleware';
+import { checkBodyShape, MAX_BODY_DEPTH } from './body-shape.middleware.js';
 
 function run(body: unknown): unknown {
   const next = jest.fn();

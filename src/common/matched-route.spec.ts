@@ -1,4 +1,4 @@
-import { matchedRoute } from './matched-route';
+import { matchedRoute } from './matched-route.js';
 
 describe(matchedRoute.name, () => {
   it('gives the pattern of the controller route that answered, under its mount point', () => {

@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, BadRequestException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ParseIdPipe } from './parse-id.pipe';
+import { ParseIdPipe } from './parse-id.pipe.js';
 
 const METADATA: ArgumentMetadata = { type: 'param', data: 'id', metatype: String };
 

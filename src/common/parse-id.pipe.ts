@@ -10,6 +10,7 @@ export class ParseIdPipe extends ParseUUIDPipe {
     value: string,
     metadata: Parameters<ParseUUIDPipe['transform']>[1],
   ): Promise<string> {
-    return (await super.transform(value, metadata)).toLowerCase();
+    await super.transform(value, metadata); // a 400 unless value is a uuid
+    return value.toLowerCase();
   }
 }

@@ -1,6 +1,7 @@
+import { jest } from '@jest/globals';
 import { ForbiddenException, HttpException, UnsupportedMediaTypeException } from '@nestjs/common';
 import express, { type Request, type Response } from 'express';
-import { sameOriginJsonOnly } from './same-origin.middleware';
+import { sameOriginJsonOnly } from './same-origin.middleware.js';
 
 const app = express();
 const proxied = express().set('trust proxy', true);

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AppConfig } from './configuration';
+import { AppConfig } from './configuration.js';
 
 /** Makes the configuration parsed once at start injectable as `AppConfig`. */
 @Global()

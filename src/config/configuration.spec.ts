@@ -2,7 +2,13 @@ import { availableParallelism } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfig, ConfigError, DEFAULT_DATABASE_URL, loadConfig, parseDatabaseUrl } from './configuration';
+import {
+  AppConfig,
+  ConfigError,
+  DEFAULT_DATABASE_URL,
+  loadConfig,
+  parseDatabaseUrl,
+} from './configuration.js';
 
 const SECRET = 'a-development-secret-for-tests';
 const PRODUCTION_SECRET = 'p'.repeat(32);

@@ -1,10 +1,10 @@
-import '../runtime-check';
+import '../runtime-check.js';
 import { existsSync } from 'node:fs';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import { ConfigError, type DatabaseConfig, parseDatabaseUrl } from '../config/configuration';
-import { createDatabase } from './database.factory';
-import type { Database, UsersTable } from './database.types';
-import { migrateToLatest } from './migrate';
+import { ConfigError, type DatabaseConfig, parseDatabaseUrl } from '../config/configuration.js';
+import { createDatabase } from './database.factory.js';
+import type { Database, UsersTable } from './database.types.js';
+import { migrateToLatest } from './migrate.js';
 
 /**
  * `npm run db:copy -- --from <DATABASE_URL> --to <DATABASE_URL>`: copies every user from one
@@ -145,7 +145,9 @@ async function open(side: Endpoint, opened: Kysely<Database>[]): Promise<Kysely<
     await migrateToLatest(db);
     return db;
   } catch (error) {
-    throw new Error(`cannot open and migrate ${side.flag} ${display(side.raw)}: ${message(error)}`);
+    throw new Error(`cannot open and migrate ${side.flag} ${display(side.raw)}: ${message(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -3,9 +3,9 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Pool, types } from 'pg';
-import type { DatabaseConfig } from '../config/configuration';
-import type { Database } from './database.types';
-import { withStatementCache } from './statement-cache';
+import type { DatabaseConfig } from '../config/configuration.js';
+import type { Database } from './database.types.js';
+import { withStatementCache } from './statement-cache.js';
 
 const PG_INT8 = 20;
 const PG_TIMESTAMPTZ = 1184;

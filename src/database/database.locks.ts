@@ -1,5 +1,5 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
-import type { Database } from './database.types';
+import type { Database } from './database.types.js';
 
 /**
  * Decisions that must see every competing write before they are made, each with the key of its

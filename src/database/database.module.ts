@@ -1,8 +1,8 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import { AppConfig } from '../config/configuration';
-import { createDatabase } from './database.factory';
-import type { Database } from './database.types';
+import { AppConfig } from '../config/configuration.js';
+import { createDatabase } from './database.factory.js';
+import type { Database } from './database.types.js';
 
 /** Provides the one `Kysely<Database>` of the process; repositories inject it by class. */
 @Global()

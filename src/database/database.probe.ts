@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
-import type { DatabaseConfig } from '../config/configuration';
-import type { Database } from './database.types';
+import type { DatabaseConfig } from '../config/configuration.js';
+import type { Database } from './database.types.js';
 
 /** Long enough for another worker's write to finish, short enough to block this one barely. */
 const SQLITE_PROBE_WAIT_MS = 100;

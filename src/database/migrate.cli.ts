@@ -1,7 +1,7 @@
-import '../runtime-check';
-import { ConfigError, DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../config/configuration';
-import { createDatabase } from './database.factory';
-import { migrateToLatest } from './migrate';
+import '../runtime-check.js';
+import { ConfigError, DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../config/configuration.js';
+import { createDatabase } from './database.factory.js';
+import { migrateToLatest } from './migrate.js';
 
 /** `npm run migrate`: applies pending migrations to the database DATABASE_URL names (nothing else is read). */
 async function main(): Promise<void> {

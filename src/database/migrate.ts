@@ -1,6 +1,7 @@
-import { type Kysely, Migrator, PostgresAdapter, sql } from 'kysely';
-import type { Database } from './database.types';
-import { migrations } from './migrations';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { Database } from './database.types.js';
+import { migrations } from './migrations/index.js';
 
 /**
  * Applies pending migrations. Kysely's migrator takes a lock in the database (an advisory lock

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import { createDatabase } from './database.factory';
-import type { Database } from './database.types';
-import { migrateToLatest } from './migrate';
-import { preparedQuery } from './prepared-query';
+import { createDatabase } from './database.factory.js';
+import type { Database } from './database.types.js';
+import { migrateToLatest } from './migrate.js';
+import { preparedQuery } from './prepared-query.js';
 
 const COLUMNS = ['id', 'name', 'nameKey', 'role', 'sessionVersion', 'createdAt'] as const;
 

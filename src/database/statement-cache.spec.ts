@@ -1,5 +1,6 @@
+import { jest } from '@jest/globals';
 import BetterSqlite3 from 'better-sqlite3';
-import { withStatementCache } from './statement-cache';
+import { withStatementCache } from './statement-cache.js';
 
 describe(withStatementCache.name, () => {
   let raw: BetterSqlite3.Database;

@@ -3,11 +3,11 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Kysely } from 'kysely';
-import { Public } from '../auth/public.decorator';
-import { SessionService } from '../auth/session/session.service';
-import { AppConfig } from '../config/configuration';
-import { probeDatabase } from '../database/database.probe';
-import type { Database } from '../database/database.types';
+import { Public } from '../auth/public.decorator.js';
+import { SessionService } from '../auth/session/session.service.js';
+import { AppConfig } from '../config/configuration.js';
+import { probeDatabase } from '../database/database.probe.js';
+import type { Database } from '../database/database.types.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { SessionModule } from '../auth/session/session.module';
-import { HealthController } from './health.controller';
+import { SessionModule } from '../auth/session/session.module.js';
+import { HealthController } from './health.controller.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), SessionModule],

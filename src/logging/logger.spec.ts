@@ -1,5 +1,5 @@
-import type { LogFormat } from '../config/configuration';
-import { batchedLines, createLogger } from './logger';
+import type { LogFormat } from '../config/configuration.js';
+import { batchedLines, createLogger } from './logger.js';
 
 function capture(format: LogFormat) {
   const lines: string[] = [];

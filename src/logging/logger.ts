@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import { isColorSupported, prettyFactory } from 'pino-pretty';
-import type { AppConfig, LogLevel } from '../config/configuration';
+import type { AppConfig, LogLevel } from '../config/configuration.js';
 
 export type { Logger } from 'pino';
 

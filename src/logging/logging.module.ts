@@ -1,7 +1,7 @@
 import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { AppConfig } from '../config/configuration';
-import { createLogger } from './logger';
+import type { AppConfig } from '../config/configuration.js';
+import { createLogger } from './logger.js';
 
 /** The process's pino logger, which `requestLogger` (mounted in app.setup.ts) writes with. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');

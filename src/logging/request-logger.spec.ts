@@ -1,10 +1,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
-import { requestId } from '../common/request-id.middleware';
-import type { LogLevel } from '../config/configuration';
-import type { User } from '../users/user';
-import { createLogger } from './logger';
-import { requestLogger } from './request-logger';
+import { requestId } from '../common/request-id.middleware.js';
+import type { LogLevel } from '../config/configuration.js';
+import type { User } from '../users/user.js';
+import { createLogger } from './logger.js';
+import { requestLogger } from './request-logger.js';
 
 const USER = { id: '5f0c8a52-3b1e-4c8f-9a55-8f5e0f6c1b2d' } as User;
 

@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Level } from 'pino';
 import { pinoHttp } from 'pino-http';
-import '../auth/auth.types';
-import { matchedRoute } from '../common/matched-route';
-import type { Logger } from './logger';
+import '../auth/auth.types.js';
+import { matchedRoute } from '../common/matched-route.js';
+import type { Logger } from './logger.js';
 
 /** The fields of the one line each request gets; `reqId` and the base fields come with the logger. */
 interface RequestLine {

@@ -2,7 +2,7 @@ import express from 'express';
 import { createServer, type Server } from 'node:http';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { HttpMetrics, UNMATCHED_ROUTE } from './http-metrics';
+import { HttpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
 
 type Labels = Record<string, string | number>;
 

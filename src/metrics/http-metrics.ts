@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { EventEmitter } from 'node:events';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { matchedRoute } from '../common/matched-route';
+import { matchedRoute } from '../common/matched-route.js';
 
 /** The route label of responses no route answered: static files, 404s, middleware refusals. */
 export const UNMATCHED_ROUTE = '(unmatched)';

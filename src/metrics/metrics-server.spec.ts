@@ -1,5 +1,6 @@
-import { loadConfig } from '../config/configuration';
-import { listenMetrics, type MetricsListener } from './metrics-server';
+import { jest } from '@jest/globals';
+import { loadConfig } from '../config/configuration.js';
+import { listenMetrics, type MetricsListener } from './metrics-server.js';
 
 const TOKEN = 'a-metrics-token-0123456789';
 const TEXT = '# HELP up test\n# TYPE up gauge\nup 1\n';

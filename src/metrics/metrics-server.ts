@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
-import type { AppConfig } from '../config/configuration';
-import { listen, withTimeouts } from '../server/create-server';
-import { METRICS_ROUTE } from './http-metrics';
-import { BEARER_CHALLENGE, bearerTokenMatches } from './metrics-token';
+import type { AppConfig } from '../config/configuration.js';
+import { listen, withTimeouts } from '../server/create-server.js';
+import { METRICS_ROUTE } from './http-metrics.js';
+import { BEARER_CHALLENGE, bearerTokenMatches } from './metrics-token.js';
 
 export interface MetricsListener {
   url: string;

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppConfig } from '../config/configuration';
-import { BEARER_CHALLENGE, bearerTokenMatches } from './metrics-token';
+import { AppConfig } from '../config/configuration.js';
+import { BEARER_CHALLENGE, bearerTokenMatches } from './metrics-token.js';
 
 /** Lets a scrape through only with `Authorization: Bearer <METRICS_TOKEN>`. */
 @Injectable()

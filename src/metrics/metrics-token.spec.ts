@@ -1,4 +1,4 @@
-import { bearerTokenMatches } from './metrics-token';
+import { bearerTokenMatches } from './metrics-token.js';
 
 const TOKEN = 'a-metrics-token-0123456789';
 

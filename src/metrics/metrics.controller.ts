@@ -1,10 +1,10 @@
 import { Controller, Get, Header, Logger, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
-import { Public } from '../auth/public.decorator';
-import { METRICS_ROUTE } from './http-metrics';
-import { MetricsService } from './metrics.service';
-import { MetricsTokenGuard } from './metrics-token.guard';
+import { Public } from '../auth/public.decorator.js';
+import { METRICS_ROUTE } from './http-metrics.js';
+import { MetricsService } from './metrics.service.js';
+import { MetricsTokenGuard } from './metrics-token.guard.js';
 
 /**
  * `GET /metrics` on the app port, for Prometheus, behind METRICS_TOKEN. Left out of the OpenAPI

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { AppConfig } from '../config/configuration';
-import { MetricsController } from './metrics.controller';
-import { MetricsService } from './metrics.service';
-import { MetricsTokenGuard } from './metrics-token.guard';
+import type { AppConfig } from '../config/configuration.js';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsService } from './metrics.service.js';
+import { MetricsTokenGuard } from './metrics-token.guard.js';
 
 /**
  * Prometheus metrics (global, so SessionModule can time its store). `/metrics` is on the app port

@@ -3,11 +3,11 @@ import { HttpAdapterHost } from '@nestjs/core';
 import cluster from 'node:cluster';
 import type { EventEmitter } from 'node:events';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { SessionStore } from '../auth/session/session-store';
-import { answerMetricsCollection, askSupervisorForMetrics } from '../cluster/worker-channel';
-import { AppConfig } from '../config/configuration';
-import { HttpMetrics } from './http-metrics';
-import { timeSessionStore } from './session-store.metrics';
+import type { SessionStore } from '../auth/session/session-store.js';
+import { answerMetricsCollection, askSupervisorForMetrics } from '../cluster/worker-channel.js';
+import { AppConfig } from '../config/configuration.js';
+import { HttpMetrics } from './http-metrics.js';
+import { timeSessionStore } from './session-store.metrics.js';
 
 /**
  * This process's Prometheus registry: HTTP requests, session store operations and the process

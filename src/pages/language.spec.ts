@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { pageLanguage } from './language';
+import { pageLanguage } from './language.js';
 
 function request(headers: Record<string, string>): Request {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Language } from './page-renderer';
+import type { Language } from './page-renderer.js';
 
 /** The page language: the visitor's own choice (the `lang` cookie set by the switch), else Accept-Language. */
 export function pageLanguage(req: Request): Language {

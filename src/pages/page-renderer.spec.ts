@@ -1,4 +1,4 @@
-import { PageRenderer } from './page-renderer';
+import { PageRenderer } from './page-renderer.js';
 
 describe(PageRenderer.name, () => {
   const renderer = new PageRenderer();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where pages and assets live; `public/assets` is served as is, the templates beside it are rendered. */
-export const PUBLIC_DIR = join(__dirname, '..', '..', 'public');
+export const PUBLIC_DIR = join(import.meta.dirname, '..', '..', 'public');
 
 export type PageName = 'index' | 'about' | '404';
 export type Language = 'ko' | 'en';

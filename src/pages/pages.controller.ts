@@ -1,10 +1,10 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../auth/public.decorator';
-import { PACKAGE } from '../package-info';
-import { pageLanguage } from './language';
-import { PageRenderer } from './page-renderer';
+import { Public } from '../auth/public.decorator.js';
+import { PACKAGE } from '../package-info.js';
+import { pageLanguage } from './language.js';
+import { PageRenderer } from './page-renderer.js';
 
 // Each page's language depends on the visitor's cookie and Accept-Language.
 const VARY = 'Accept-Language, Cookie';

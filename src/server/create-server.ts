@@ -16,8 +16,8 @@ import {
 } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Protocol, ServerTimeouts } from '../config/configuration';
-import type { TlsMaterial } from './tls';
+import type { Protocol, ServerTimeouts } from '../config/configuration.js';
+import type { TlsMaterial } from './tls.js';
 
 export type AnyServer = HttpServer | Http2SecureServer;
 

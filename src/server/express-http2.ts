@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { AnyListener } from './create-server';
+import type { AnyListener } from './create-server.js';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -40,7 +40,7 @@ function prototypeWith(base: object, methods: object, app: Express): object {
  * from `:authority`, a body sent without Content-Length is marked as one, and header blocks are
  * held to HTTP/1's 16 KiB.
  *
- * Built against express 5.2.1, which package.json pins: re-run the transport tests before
+ * Built against express 5.3.0, which package.json pins: re-run the transport tests before
  * changing it. Mounted Express sub-apps (`app.use(path, express())`) would swap in their own
  * HTTP/1 prototypes again and are not supported over HTTP/2; Nest does not mount any.
  */

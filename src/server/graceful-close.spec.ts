@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls } from 'node:tls';
-import { closeGracefully } from './graceful-close';
+import { closeGracefully } from './graceful-close.js';
 
 // Long enough that "within the moment" below is never a race on a busy machine.
 const GRACE_MS = 1_000;
@@ -32,7 +32,9 @@ describe(closeGracefully.name, () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'graceful-close-spec-'));
-    execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'cert.sh'), dir], { stdio: 'ignore' });
+    execFileSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'cert.sh'), dir], {
+      stdio: 'ignore',
+    });
     ca = readFileSync(join(dir, 'localhost.pem'));
   });
 

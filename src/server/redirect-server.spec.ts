@@ -1,4 +1,4 @@
-import { CertificateHosts, redirectTarget } from './redirect-server';
+import { CertificateHosts, redirectTarget } from './redirect-server.js';
 
 const hosts = new CertificateHosts(
   'DNS:example.com, DNS:*.example.org, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
-import type { ServerTimeouts } from '../config/configuration';
-import { withTimeouts } from './create-server';
+import type { ServerTimeouts } from '../config/configuration.js';
+import { withTimeouts } from './create-server.js';
 
 // A host name or an IP literal, with an optional port: nothing that could smuggle in a path or a user.
 const HOST = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::\d{1,5})?$/i;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ConfigError } from '../config/configuration';
-import { loadTls } from './tls';
+import { ConfigError } from '../config/configuration.js';
+import { loadTls } from './tls.js';
 
 describe(loadTls.name, () => {
   let dir: string;
@@ -11,7 +11,9 @@ describe(loadTls.name, () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tls-spec-'));
-    execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'cert.sh'), dir], { stdio: 'ignore' });
+    execFileSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'cert.sh'), dir], {
+      stdio: 'ignore',
+    });
     files = { cert: join(dir, 'localhost.pem'), key: join(dir, 'localhost-key.pem'), ca: [] };
   });
 

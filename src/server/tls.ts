@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError, type TlsFiles } from '../config/configuration';
+import { ConfigError, type TlsFiles } from '../config/configuration.js';
 
 export interface TlsMaterial {
   cert: Buffer;

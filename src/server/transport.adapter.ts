@@ -1,12 +1,12 @@
 import { ExpressAdapter } from '@nestjs/platform-express';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import type { AppConfig } from '../config/configuration';
-import { type AnyServer, createServer, listen } from './create-server';
-import { expressListener } from './express-http2';
-import { closeGracefully } from './graceful-close';
-import { CertificateHosts, createRedirectServer } from './redirect-server';
-import type { TlsMaterial } from './tls';
+import type { AppConfig } from '../config/configuration.js';
+import { type AnyServer, createServer, listen } from './create-server.js';
+import { expressListener } from './express-http2.js';
+import { closeGracefully } from './graceful-close.js';
+import { CertificateHosts, createRedirectServer } from './redirect-server.js';
+import type { TlsMaterial } from './tls.js';
 
 /**
  * Nest's Express adapter on the transport the configuration asks for (HTTP, HTTPS or HTTP/2

@@ -1,11 +1,12 @@
+import { jest } from '@jest/globals';
 import type { Kysely } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase } from '../database/database.factory';
-import type { Database } from '../database/database.types';
-import { migrateToLatest } from '../database/migrate';
-import { DatabaseThrottlerStorage, pruneRateLimits } from './database-throttler.storage';
+import { createDatabase } from '../database/database.factory.js';
+import type { Database } from '../database/database.types.js';
+import { migrateToLatest } from '../database/migrate.js';
+import { DatabaseThrottlerStorage, pruneRateLimits } from './database-throttler.storage.js';
 
 const START = 1_767_225_600_000;
 const TTL_MS = 60_000;

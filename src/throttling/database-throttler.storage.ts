@@ -1,6 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Kysely, sql } from 'kysely';
-import type { Database } from '../database/database.types';
+import type { Database } from '../database/database.types.js';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 

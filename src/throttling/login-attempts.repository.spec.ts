@@ -1,12 +1,13 @@
+import { jest } from '@jest/globals';
 import type { Kysely } from 'kysely';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase } from '../database/database.factory';
-import type { Database } from '../database/database.types';
-import { migrateToLatest } from '../database/migrate';
-import { FORGET_AFTER_MS, LoginAttemptsRepository, pruneLoginAttempts } from './login-attempts.repository';
+import { createDatabase } from '../database/database.factory.js';
+import type { Database } from '../database/database.types.js';
+import { migrateToLatest } from '../database/migrate.js';
+import { FORGET_AFTER_MS, LoginAttemptsRepository, pruneLoginAttempts } from './login-attempts.repository.js';
 
 const START = 1_767_225_600_000;
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, type RawBuilder, sql } from 'kysely';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../database/database.types';
+import type { Database } from '../database/database.types.js';
 
 /** A run of attempts is forgotten a day after the last one counted. */
 export const FORGET_AFTER_MS = 24 * 3_600_000;

@@ -1,14 +1,15 @@
+import { jest } from '@jest/globals';
 import { HttpStatus } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TooManyRequestsException } from '../common/too-many-requests.exception';
-import { createDatabase } from '../database/database.factory';
-import type { Database } from '../database/database.types';
-import { migrateToLatest } from '../database/migrate';
-import { type AttemptOutcome, LoginAttemptsRepository } from './login-attempts.repository';
-import { FREE_FAILURES, LoginThrottle } from './login-throttle';
+import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
+import { createDatabase } from '../database/database.factory.js';
+import type { Database } from '../database/database.types.js';
+import { migrateToLatest } from '../database/migrate.js';
+import { type AttemptOutcome, LoginAttemptsRepository } from './login-attempts.repository.js';
+import { FREE_FAILURES, LoginThrottle } from './login-throttle.js';
 
 type Public<T> = Pick<T, keyof T>;
 

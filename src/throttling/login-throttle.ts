@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TooManyRequestsException } from '../common/too-many-requests.exception';
-import { LoginAttemptsRepository } from './login-attempts.repository';
+import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
+import { LoginAttemptsRepository } from './login-attempts.repository.js';
 
 /** Attempts let through before the first lock. */
 export const FREE_FAILURES = 4;

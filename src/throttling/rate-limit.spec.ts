@@ -1,11 +1,11 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerLimitDetail, ThrottlerModuleOptions, ThrottlerOptions } from '@nestjs/throttler';
-import { TooManyRequestsException } from '../common/too-many-requests.exception';
-import { loadConfig } from '../config/configuration';
-import type { Role } from '../database/database.types';
-import type { DatabaseThrottlerStorage } from './database-throttler.storage';
-import { AddressThrottlerGuard, throttlerOptions } from './rate-limit';
+import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
+import { loadConfig } from '../config/configuration.js';
+import type { Role } from '../database/database.types.js';
+import type { DatabaseThrottlerStorage } from './database-throttler.storage.js';
+import { AddressThrottlerGuard, throttlerOptions } from './rate-limit.js';
 
 type ModuleOptions = Exclude<ThrottlerModuleOptions, ThrottlerOptions[]>;
 

@@ -7,10 +7,10 @@ import {
   type ThrottlerModuleOptions,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
-import type { AppConfig, RateLimit } from '../config/configuration';
-import { ErrorResponse } from '../common/error.response';
-import { TooManyRequestsException } from '../common/too-many-requests.exception';
-import type { DatabaseThrottlerStorage } from './database-throttler.storage';
+import type { AppConfig, RateLimit } from '../config/configuration.js';
+import { ErrorResponse } from '../common/error.response.js';
+import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
+import type { DatabaseThrottlerStorage } from './database-throttler.storage.js';
 
 type Limited = 'login' | 'signup';
 const LIMITED: readonly Limited[] = ['login', 'signup'];

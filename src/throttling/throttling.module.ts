@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Kysely } from 'kysely';
-import { AppConfig } from '../config/configuration';
-import type { Database } from '../database/database.types';
-import { DatabaseThrottlerStorage } from './database-throttler.storage';
-import { LoginAttemptsRepository } from './login-attempts.repository';
-import { LoginThrottle } from './login-throttle';
-import { throttlerOptions } from './rate-limit';
+import { AppConfig } from '../config/configuration.js';
+import type { Database } from '../database/database.types.js';
+import { DatabaseThrottlerStorage } from './database-throttler.storage.js';
+import { LoginAttemptsRepository } from './login-attempts.repository.js';
+import { LoginThrottle } from './login-throttle.js';
+import { throttlerOptions } from './rate-limit.js';
 
 /** Per-address rate limits (`@RateLimited`) and per-name login throttling, both kept in the database. */
 @Module({

@@ -1,11 +1,18 @@
-import crypto, { randomBytes, scryptSync } from 'node:crypto';
-import { PasswordHasher } from './password.hasher';
+import { jest } from '@jest/globals';
+import * as crypto from 'node:crypto';
+
+// The hasher imports scrypt by name, which a spy on the module object cannot reach in ESM: the
+// module is mocked with a jest.fn that runs the real scrypt until a test says otherwise.
+const scrypt = jest.fn(crypto.scrypt);
+jest.unstable_mockModule('node:crypto', () => ({ ...crypto, default: crypto, scrypt }));
+const { randomBytes, scryptSync } = crypto;
+const { PasswordHasher } = await import('./password.hasher.js');
 
 const PASSWORD = 'correct horse battery';
 const HASH_FORMAT = /^\$scrypt\$ln=15,r=8,p=3\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 
 describe(PasswordHasher.name, () => {
-  let hasher: PasswordHasher;
+  let hasher: InstanceType<typeof PasswordHasher>;
   let stored: string;
 
   beforeAll(async () => {
@@ -48,18 +55,16 @@ describe(PasswordHasher.name, () => {
   });
 
   describe('cost bounds of a stored hash', () => {
-    let scrypt: jest.SpyInstance;
-
     beforeEach(() => {
       // Stands in for scrypt, so a bound that let a huge cost through fails fast instead of
-      // allocating gigabytes; the real module's scrypt is what the hasher calls.
-      scrypt = jest.spyOn(crypto, 'scrypt').mockImplementation(() => {
+      // allocating gigabytes.
+      scrypt.mockClear().mockImplementation(() => {
         throw new Error('scrypt stand-in');
       });
     });
 
     afterEach(() => {
-      scrypt.mockRestore();
+      scrypt.mockImplementation(crypto.scrypt);
     });
 
     it.each([

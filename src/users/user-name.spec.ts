@@ -1,4 +1,4 @@
-import { characterCount, nameKey, normalizeName, userNameProblem } from './user-name';
+import { characterCount, nameKey, normalizeName, userNameProblem } from './user-name.js';
 
 describe('user names', () => {
   describe(normalizeName.name, () => {

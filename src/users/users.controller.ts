@@ -28,18 +28,18 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser } from '../auth/current-user.decorator';
-import { Public } from '../auth/public.decorator';
-import { SessionService } from '../auth/session/session.service';
-import { RateLimited } from '../throttling/rate-limit';
-import { ErrorResponse } from '../common/error.response';
-import { ParseIdPipe } from '../common/parse-id.pipe';
-import { CreateUserDto } from './dto/create-user.dto';
-import { ListUsersQuery } from './dto/list-users.query';
-import { RenameUserDto, UpdateUserDto } from './dto/update-user.dto';
-import { toUserResponse, UserPage, UserResponse } from './dto/user.response';
-import type { User } from './user';
-import { UsersService } from './users.service';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { Public } from '../auth/public.decorator.js';
+import { SessionService } from '../auth/session/session.service.js';
+import { RateLimited } from '../throttling/rate-limit.js';
+import { ErrorResponse } from '../common/error.response.js';
+import { ParseIdPipe } from '../common/parse-id.pipe.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import { ListUsersQuery } from './dto/list-users.query.js';
+import { RenameUserDto, UpdateUserDto } from './dto/update-user.dto.js';
+import { toUserResponse, UserPage, UserResponse } from './dto/user.response.js';
+import type { User } from './user.js';
+import { UsersService } from './users.service.js';
 
 /** Every route but sign-up needs a login. */
 const LoggedIn = () =>

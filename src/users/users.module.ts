@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { SessionModule } from '../auth/session/session.module';
-import { ThrottlingModule } from '../throttling/throttling.module';
-import { PasswordHasher } from './password.hasher';
-import { UsersController } from './users.controller';
-import { UsersRepository } from './users.repository';
-import { UsersService } from './users.service';
+import { SessionModule } from '../auth/session/session.module.js';
+import { ThrottlingModule } from '../throttling/throttling.module.js';
+import { PasswordHasher } from './password.hasher.js';
+import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
 
 @Module({
   imports: [SessionModule, ThrottlingModule],

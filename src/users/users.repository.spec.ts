@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase } from '../database/database.factory';
-import type { Database, Role } from '../database/database.types';
-import { migrateToLatest } from '../database/migrate';
-import { nameKey } from './user-name';
-import type { User } from './user';
-import { type UserChanges, UsersRepository } from './users.repository';
+import { createDatabase } from '../database/database.factory.js';
+import type { Database, Role } from '../database/database.types.js';
+import { migrateToLatest } from '../database/migrate.js';
+import { nameKey } from './user-name.js';
+import type { User } from './user.js';
+import { type UserChanges, UsersRepository } from './users.repository.js';
 
 describe(UsersRepository.name, () => {
   let dir: string;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { type ExpressionBuilder, Kysely, type RawBuilder, sql } from 'kysely';
-import { isNotNullViolation, isUniqueViolation } from '../database/database.factory';
-import { serializeOnPostgres } from '../database/database.locks';
-import type { Database, Role, UsersTable } from '../database/database.types';
-import { type PreparedQuery, preparedQuery } from '../database/prepared-query';
-import type { User } from './user';
+import { isNotNullViolation, isUniqueViolation } from '../database/database.factory.js';
+import { serializeOnPostgres } from '../database/database.locks.js';
+import type { Database, Role, UsersTable } from '../database/database.types.js';
+import { type PreparedQuery, preparedQuery } from '../database/prepared-query.js';
+import type { User } from './user.js';
 
 const USER_COLUMNS = [
   'id',

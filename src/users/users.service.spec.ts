@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import {
   BadRequestException,
   ConflictException,
@@ -5,16 +6,16 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { LoginThrottle } from '../throttling/login-throttle';
-import { TooManyRequestsException } from '../common/too-many-requests.exception';
-import { loadConfig, type Registration } from '../config/configuration';
+import type { LoginThrottle } from '../throttling/login-throttle.js';
+import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
+import { loadConfig, type Registration } from '../config/configuration.js';
 import type { Selectable } from 'kysely';
-import type { Role, UsersTable } from '../database/database.types';
-import type { PasswordHasher } from './password.hasher';
-import { nameKey } from './user-name';
-import type { User } from './user';
-import type { NewUser, UserChanges, UsersRepository } from './users.repository';
-import { UsersService } from './users.service';
+import type { Role, UsersTable } from '../database/database.types.js';
+import type { PasswordHasher } from './password.hasher.js';
+import { nameKey } from './user-name.js';
+import type { User } from './user.js';
+import type { NewUser, UserChanges, UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
 
 type Public<T> = Pick<T, keyof T>;
 type Row = Selectable<UsersTable>;

@@ -6,14 +6,14 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { LoginThrottle } from '../throttling/login-throttle';
-import { AppConfig } from '../config/configuration';
-import type { CreateUserDto } from './dto/create-user.dto';
-import type { UpdateUserDto } from './dto/update-user.dto';
-import { PasswordHasher } from './password.hasher';
-import type { User } from './user';
-import { nameKey } from './user-name';
-import { type UserChanges, UsersRepository } from './users.repository';
+import { LoginThrottle } from '../throttling/login-throttle.js';
+import { AppConfig } from '../config/configuration.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
+import type { UpdateUserDto } from './dto/update-user.dto.js';
+import { PasswordHasher } from './password.hasher.js';
+import type { User } from './user.js';
+import { nameKey } from './user-name.js';
+import { type UserChanges, UsersRepository } from './users.repository.js';
 
 export interface UserUpdate {
   user: User;

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, newPage, PageProblems } from '../utils/browser';
-import { type ServerProcess, startServer } from '../utils/server-process';
+import { launchChromium, newPage, PageProblems } from '../utils/browser.js';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
 
-const ARTIFACTS = join(__dirname, '..', '..', 'test-results');
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results');
 const ADMIN = { name: '관리자', password: '관리자의 비밀번호' };
 
 describe('Pages in Chromium', () => {

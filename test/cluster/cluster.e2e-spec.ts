@@ -7,8 +7,8 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { http2Client, makeCertificate } from '../utils/clients';
-import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process';
+import { http2Client, makeCertificate } from '../utils/clients.js';
+import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process.js';
 
 const PASSWORD = 'a long enough password';
 let ca: Buffer | undefined;
@@ -267,7 +267,7 @@ describe('Workers in trouble', () => {
   it('logs an unhandled rejection and keeps serving; an uncaught exception is logged and the worker replaced', async () => {
     // Preloaded into every process (the supervisor too); only the first worker to claim the
     // marker file misbehaves.
-    const trouble = join(cwd, 'trouble.js');
+    const trouble = join(cwd, 'trouble.cjs');
     writeFileSync(
       trouble,
       `const cluster = require('node:cluster'), fs = require('node:fs');
@@ -299,7 +299,7 @@ describe('Workers in trouble', () => {
 
   it('replaces a worker that grows over MAX_WORKER_MEMORY_MB through the rolling path', async () => {
     // The first worker grows by 300 MiB once it has been serving a while; its replacement does not.
-    const grow = join(cwd, 'grow.js');
+    const grow = join(cwd, 'grow.cjs');
     writeFileSync(
       grow,
       `const cluster = require('node:cluster'), fs = require('node:fs');
@@ -347,7 +347,7 @@ describe('The supervisor', () => {
   });
 
   it('backs off when workers keep dying, then stops with exit code 1 on a crash loop', async () => {
-    const script = join(cwd, 'crashing.js');
+    const script = join(cwd, 'crashing.cjs');
     const supervisor = JSON.stringify(join(MAIN, '..', 'cluster', 'supervisor.js'));
     writeFileSync(
       script,

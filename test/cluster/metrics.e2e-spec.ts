@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process';
+import { MAIN, readyPids, run, type ServerProcess, startServer, until } from '../utils/server-process.js';
 
 const TOKEN = 'cluster-metrics-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const LOGGER = join(__dirname, '..', '..', 'dist', 'logging', 'logger.js');
+const LOGGER = join(import.meta.dirname, '..', '..', 'dist', 'logging', 'logger.js');
 const LINES = 3000;
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ServerProcess, startServer } from '../utils/server-process';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
 
 // Every secret the run below hands the server; none may reach its output.
 const PASSWORD = 'first password of the admin';

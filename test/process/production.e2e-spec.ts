@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readyPids, run, startServer, until } from '../utils/server-process';
+import { readyPids, run, startServer, until } from '../utils/server-process.js';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 // npm's own CLI, run by this Node: under `npm test` or npx it names itself; else the one on PATH.
 const NPM_CLI =
   process.env.npm_execpath ?? realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim());

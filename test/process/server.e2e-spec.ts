@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, run, startServer } from '../utils/server-process';
+import { MAIN, run, startServer } from '../utils/server-process.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
@@ -60,7 +60,7 @@ describe('The server process', () => {
   });
 
   it('refuses to start on a Node older than 22.12 with one clear line', async () => {
-    const oldNode = join(cwd, 'pretend-node-20.js');
+    const oldNode = join(cwd, 'pretend-node-20.cjs');
     writeFileSync(oldNode, "Object.defineProperty(process.versions, 'node', { value: '20.19.0' });");
     const result = await run(cwd, ['--require', oldNode, MAIN]);
     expect(result.code).toBe(1);
@@ -68,6 +68,45 @@ describe('The server process', () => {
       /^This server needs Node\.js 22\.12 or newer but found v\S+\. Start it through npm/,
     );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  // Whatever the dependencies deprecate is replaced, not silenced: Node prints a warning (a
+  // DeprecationWarning, or anything else) on stderr, which the supervisor and the workers share.
+  it('starts, serves and stops two workers without a warning from Node, deprecations included', async () => {
+    const server = await startServer(cwd, {
+      WORKERS: '2',
+      // Also the deprecations Node only announces, for every process (the workers inherit it).
+      NODE_OPTIONS: '--pending-deprecation',
+    });
+    try {
+      const signUp = { name: 'warn-free', password: 'a long enough password' };
+      const post = (path: string) =>
+        fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          body: JSON.stringify(signUp),
+        });
+      expect((await post('/api/users')).status).toBe(201);
+      const login = await post('/api/auth/login');
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      for (const path of [
+        '/',
+        '/about',
+        '/docs',
+        '/docs-json',
+        '/health/ready',
+        '/api/auth/me',
+        '/api/users',
+      ]) {
+        const res = await fetch(`${server.url}${path}`, { headers: { Cookie: cookie } });
+        expect([path, res.status]).toEqual([path, 200]);
+      }
+    } finally {
+      await server.stop();
+    }
+    expect(server.output()).toMatch(/2 workers ready/);
+    expect(server.output()).not.toMatch(/Warning|deprecat/i);
   });
 
   it('keeps users, the session secret and logged-in sessions across a restart', async () => {

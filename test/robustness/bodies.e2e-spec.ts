@@ -1,9 +1,9 @@
 import { Kysely } from 'kysely';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import type { Database } from '../../src/database/database.types';
-import { rawRequest } from '../utils/clients';
-import { createTestApp, listen, PASSWORD, type TestApp } from '../utils/test-app';
+import type { Database } from '../../src/database/database.types.js';
+import { rawRequest } from '../utils/clients.js';
+import { createTestApp, listen, PASSWORD, type TestApp } from '../utils/test-app.js';
 
 /** Splits what came back into responses (bodies framed by Content-Length). */
 function replies(raw: string): Array<{ status: number; body: string }> {

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app.js';
 
 describe('Health and a failing database (e2e)', () => {
   let t: TestApp;

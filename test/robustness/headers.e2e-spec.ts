@@ -1,9 +1,9 @@
 import { Kysely } from 'kysely';
 import { validateHeaderValue } from 'node:http';
 import request from 'supertest';
-import type { Database } from '../../src/database/database.types';
-import { parseResponse, rawRequest as send, type RawReply } from '../utils/clients';
-import { createTestApp, listen, PASSWORD, type TestApp } from '../utils/test-app';
+import type { Database } from '../../src/database/database.types.js';
+import { parseResponse, rawRequest as send, type RawReply } from '../utils/clients.js';
+import { createTestApp, listen, PASSWORD, type TestApp } from '../utils/test-app.js';
 
 // Header bytes as written (Latin-1), never half-closed: Node drops a response still in the works
 // when the client half-closes.

@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type ServerProcess, startServer } from '../utils/server-process';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
 
 /*
  * Property-based robustness (issue 7): generated methods, paths, headers and JSON bodies sent to
@@ -13,7 +13,7 @@ import { type ServerProcess, startServer } from '../utils/server-process';
  * is below 500, the process never dies, and after each batch the health request succeeds and the
  * RSS stays within RSS_HEADROOM_MIB of its warmed-up level.
  *
- * A failure prints the seed: FC_SEED=<seed> npx jest --selectProjects e2e --testPathPatterns robustness/property
+ * A failure prints the seed: FC_SEED=<seed> npm run test:e2e -- --testPathPatterns robustness/property
  */
 
 const BATCHES = 10;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls } from 'node:tls';
-import { type Client, http1Client, http2Client, makeCertificate } from '../utils/clients';
-import { type ServerProcess, startServer } from '../utils/server-process';
+import { type Client, http1Client, http2Client, makeCertificate } from '../utils/clients.js';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
 
 // Issue #7: a crowd of slow or abusive clients is cut off by the server's own limits, and
 // everybody else is served meanwhile. Process-level: the built server (`npm run build` first).

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PUBLIC_DIR } from '../../src/pages/page-renderer';
-import { parseResponse, rawRequest, type RawReply } from '../utils/clients';
-import { createTestApp, listen, type TestApp } from '../utils/test-app';
+import { PUBLIC_DIR } from '../../src/pages/page-renderer.js';
+import { parseResponse, rawRequest, type RawReply } from '../utils/clients.js';
+import { createTestApp, listen, type TestApp } from '../utils/test-app.js';
 
 /**
  * Issue #7, static paths: `..`, `%2e%2e`, `%2f`, `%00`, dotfiles, `//host` give 400 or 404, never
@@ -11,7 +11,7 @@ import { createTestApp, listen, type TestApp } from '../utils/test-app';
  * out byte for byte on a raw socket: no client gets to normalise the path first.
  */
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 // A dot-directory inside the served folder (gitignored as public/assets/.e2e-*), removed afterwards.
 const DOT_DIR = join(PUBLIC_DIR, 'assets', '.e2e-static-paths');
 const SECRET = 'e2e static-paths secret: must never be served';

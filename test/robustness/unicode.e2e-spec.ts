@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
-import type TestAgent from 'supertest/lib/agent';
-import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from '../utils/test-app';
+import type { Agent as TestAgent } from 'supertest';
+import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from '../utils/test-app.js';
 
 /**
  * Issue #7, "Unicode everywhere". The rules these tests pin down (src/users/user-name.ts):

@@ -1,13 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { parseDatabaseUrl } from '../../src/config/configuration';
-import { createDatabase } from '../../src/database/database.factory';
-import type { Database, Role } from '../../src/database/database.types';
-import { migrateToLatest } from '../../src/database/migrate';
-import type { User } from '../../src/users/user';
-import { nameKey } from '../../src/users/user-name';
-import { UsersRepository } from '../../src/users/users.repository';
-import { type Backend, freshBackend } from '../utils/backends';
+import { parseDatabaseUrl } from '../../src/config/configuration.js';
+import { createDatabase } from '../../src/database/database.factory.js';
+import type { Database, Role } from '../../src/database/database.types.js';
+import { migrateToLatest } from '../../src/database/migrate.js';
+import type { User } from '../../src/users/user.js';
+import { nameKey } from '../../src/users/user-name.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
+import { type Backend, freshBackend } from '../utils/backends.js';
 
 /**
  * "The first user becomes admin", "closed registration lets only the first user in" and "the

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { parseDatabaseUrl } from '../../src/config/configuration';
-import { createDatabase } from '../../src/database/database.factory';
-import { migrateToLatest } from '../../src/database/migrate';
-import { type Backend, freshBackend } from '../utils/backends';
-import { type Exit, run } from '../utils/server-process';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import { parseDatabaseUrl } from '../../src/config/configuration.js';
+import { createDatabase } from '../../src/database/database.factory.js';
+import { migrateToLatest } from '../../src/database/migrate.js';
+import { type Backend, freshBackend } from '../utils/backends.js';
+import { type Exit, run } from '../utils/server-process.js';
+import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app.js';
 
 /**
  * Issue #8: `npm run db:copy -- --from sqlite:data/app.db --to postgres://…` moves the users of
@@ -17,7 +17,7 @@ import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/t
  * session versions, so everyone logs in on the copy with the password they had.
  */
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'database', 'copy.cli.js');
 const SECRET = 'pg-password-never-printed-7f3a';
 const NEW_PASSWORD = 'a brand new passphrase';

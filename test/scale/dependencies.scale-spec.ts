@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type TestAgent from 'supertest/lib/agent';
-import { type Service, startPostgres, startRedis } from '../utils/services';
-import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import type { Agent as TestAgent } from 'supertest';
+import { type Service, startPostgres, startRedis } from '../utils/services.js';
+import { createTestApp, logIn, PASSWORD, signUp, type TestApp } from '../utils/test-app.js';
 
 const DATABASE_DOWN = {
   statusCode: 503,

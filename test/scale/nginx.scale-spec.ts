@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { type Backend, freshBackend } from '../utils/backends';
-import { type ServerProcess, startServer } from '../utils/server-process';
-import { type Service, startNginx, startRedis } from '../utils/services';
-import { PASSWORD } from '../utils/test-app';
+import { type Backend, freshBackend } from '../utils/backends.js';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
+import { type Service, startNginx, startRedis } from '../utils/services.js';
+import { PASSWORD } from '../utils/test-app.js';
 
 const SECRET = 'scale-suite-secret-that-is-long-enough-for-tests';
 

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { parseDatabaseUrl } from '../../src/config/configuration';
-import { createDatabase } from '../../src/database/database.factory';
-import type { Database } from '../../src/database/database.types';
-import { migrateToLatest } from '../../src/database/migrate';
-import { preparedQuery } from '../../src/database/prepared-query';
-import { UsersRepository } from '../../src/users/users.repository';
-import { type Backend, freshBackend } from '../utils/backends';
+import { parseDatabaseUrl } from '../../src/config/configuration.js';
+import { createDatabase } from '../../src/database/database.factory.js';
+import type { Database } from '../../src/database/database.types.js';
+import { migrateToLatest } from '../../src/database/migrate.js';
+import { preparedQuery } from '../../src/database/prepared-query.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
+import { type Backend, freshBackend } from '../utils/backends.js';
 
 /**
  * The queries compiled once (src/database/prepared-query.ts) on PostgreSQL: `$n` placeholders

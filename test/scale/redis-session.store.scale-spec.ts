@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { SessionData } from 'express-session';
 import { Store } from 'express-session';
 import type { Kysely } from 'kysely';
@@ -7,13 +8,13 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
-import { RedisSessionStore } from '../../src/auth/session/redis-session.store';
-import { createSessionStore } from '../../src/auth/session/session-store.factory';
-import { SessionStore } from '../../src/auth/session/session-store';
-import { DependencyUnavailableError } from '../../src/common/dependency-unavailable.error';
-import { type AppConfig, loadConfig } from '../../src/config/configuration';
-import type { Database } from '../../src/database/database.types';
-import { type Backend, freshBackend } from '../utils/backends';
+import { RedisSessionStore } from '../../src/auth/session/redis-session.store.js';
+import { createSessionStore } from '../../src/auth/session/session-store.factory.js';
+import { SessionStore } from '../../src/auth/session/session-store.js';
+import { DependencyUnavailableError } from '../../src/common/dependency-unavailable.error.js';
+import { type AppConfig, loadConfig } from '../../src/config/configuration.js';
+import type { Database } from '../../src/database/database.types.js';
+import { type Backend, freshBackend } from '../utils/backends.js';
 
 /**
  * RedisSessionStore against the real Redis of the scale suite, case by case as the database

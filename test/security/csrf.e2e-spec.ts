@@ -1,6 +1,6 @@
 import { Kysely } from 'kysely';
-import type { Database } from '../../src/database/database.types';
-import { createTestApp, listen, PASSWORD, signUp, type TestApp } from '../utils/test-app';
+import type { Database } from '../../src/database/database.types.js';
+import { createTestApp, listen, PASSWORD, signUp, type TestApp } from '../utils/test-app.js';
 
 type Headers = Record<string, string>;
 type Response = { status: number; body: { message?: unknown }; get(name: string): string[] | undefined };

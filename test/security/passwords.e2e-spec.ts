@@ -1,5 +1,5 @@
-import { characterCount } from '../../src/users/user-name';
-import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from '../utils/test-app';
+import { characterCount } from '../../src/users/user-name.js';
+import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from '../utils/test-app.js';
 
 const TOO_SHORT_OR_LONG = ['password must be 8 to 256 characters long'];
 

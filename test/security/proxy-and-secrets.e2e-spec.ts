@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, run } from '../utils/server-process';
+import { MAIN, run } from '../utils/server-process.js';
 import {
   createStorage,
   createTestApp,
@@ -12,7 +12,7 @@ import {
   signUp,
   type TestApp,
   type TestStorage,
-} from '../utils/test-app';
+} from '../utils/test-app.js';
 
 type Env = Record<string, string>;
 

@@ -3,9 +3,16 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
-import { SessionStore } from '../../src/auth/session/session-store';
-import type { Database } from '../../src/database/database.types';
-import { createTestApp, PASSWORD, sessionCookie, sessionId, signUp, type TestApp } from '../utils/test-app';
+import { SessionStore } from '../../src/auth/session/session-store.js';
+import type { Database } from '../../src/database/database.types.js';
+import {
+  createTestApp,
+  PASSWORD,
+  sessionCookie,
+  sessionId,
+  signUp,
+  type TestApp,
+} from '../utils/test-app.js';
 
 interface SessionEntry {
   id: string;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import { FREE_FAILURES } from '../../src/throttling/login-throttle';
+import { FREE_FAILURES } from '../../src/throttling/login-throttle.js';
 import {
   createStorage,
   createTestApp,
@@ -9,7 +9,7 @@ import {
   PASSWORD,
   signUp,
   type TestApp,
-} from '../utils/test-app';
+} from '../utils/test-app.js';
 
 const WRONG = 'not the password';
 const NAME_LOCKED = /^Too many failed password attempts: try again in (\d+) seconds?$/;

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http1Client, http2Client, makeCertificate } from '../utils/clients';
-import { MAIN, run, startServer } from '../utils/server-process';
+import { http1Client, http2Client, makeCertificate } from '../utils/clients.js';
+import { MAIN, run, startServer } from '../utils/server-process.js';
 
 const PASSWORD = 'a long enough password';
 

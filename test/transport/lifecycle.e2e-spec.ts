@@ -6,8 +6,8 @@ import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeCertificate } from '../utils/clients';
-import { type ServerProcess, startServer } from '../utils/server-process';
+import { makeCertificate } from '../utils/clients.js';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
 
 const BODY = JSON.stringify({ name: 'patient', password: 'a long enough password' });
 

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, http1Client, http2Client, makeCertificate } from '../utils/clients';
-import { type ServerProcess, startServer } from '../utils/server-process';
+import { type Client, http1Client, http2Client, makeCertificate } from '../utils/clients.js';
+import { type ServerProcess, startServer } from '../utils/server-process.js';
 
 const PASSWORD = 'a long enough password';
-const CSS = readFileSync(join(__dirname, '..', '..', 'public', 'assets', 'app.css'));
+const CSS = readFileSync(join(import.meta.dirname, '..', '..', 'public', 'assets', 'app.css'));
 
 interface Variant {
   name: string;

@@ -164,6 +164,8 @@ export function parseResponse(raw: string): RawReply {
 
 /** A self-signed certificate for localhost/127.0.0.1 made by `npm run cert`'s script. */
 export function makeCertificate(dir: string): { cert: string; key: string } {
-  execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'cert.sh'), dir], { stdio: 'ignore' });
+  execFileSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'cert.sh'), dir], {
+    stdio: 'ignore',
+  });
   return { cert: join(dir, 'localhost.pem'), key: join(dir, 'localhost-key.pem') };
 }

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Backend, freshBackend, SCALE } from './backends';
+import { type Backend, freshBackend, SCALE } from './backends.js';
 
-export const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+export const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const STOP_LIMIT_MS = 30_000;
 const SCALE_SECRET = 'scale-suite-secret-that-is-long-enough-for-tests';
 

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
-import TestAgent from 'supertest/lib/agent';
-import { AppModule } from '../../src/app.module';
-import { setupApp } from '../../src/app.setup';
-import { type AppConfig, loadConfig } from '../../src/config/configuration';
-import { migrateToLatest } from '../../src/database/migrate';
-import { TransportAdapter } from '../../src/server/transport.adapter';
-import { type Backend, freshBackend, SCALE } from './backends';
+import type { Agent as TestAgent } from 'supertest';
+import { AppModule } from '../../src/app.module.js';
+import { setupApp } from '../../src/app.setup.js';
+import { type AppConfig, loadConfig } from '../../src/config/configuration.js';
+import { migrateToLatest } from '../../src/database/migrate.js';
+import { TransportAdapter } from '../../src/server/transport.adapter.js';
+import { type Backend, freshBackend, SCALE } from './backends.js';
 
 export interface TestApp {
   app: NestExpressApplication;

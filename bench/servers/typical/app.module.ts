@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AuthGuard } from './auth.guard';
-import { databaseProvider } from './database';
-import { HealthController } from './health.controller';
-import { UsersController } from './users.controller';
-import { UsersRepository } from './users.repository';
+import { AuthGuard } from './auth.guard.js';
+import { databaseProvider } from './database.js';
+import { HealthController } from './health.controller.js';
+import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
 
 @Module({
   controllers: [UsersController, HealthController],

@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { UsersTable } from './database';
-import { UsersRepository } from './users.repository';
+import type { UsersTable } from './database.js';
+import { UsersRepository } from './users.repository.js';
 
 export const IS_PUBLIC_KEY = 'isPublic';
 export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);

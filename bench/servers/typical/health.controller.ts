@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Public } from './auth.guard';
+import { Public } from './auth.guard.js';
 
 @Public()
 @Controller('health')

@@ -1,4 +1,4 @@
-// The "typical" reference server: a NestJS 11 app set up as the NestJS docs show it (global
+// The "typical" reference server: a NestJS 12 app set up as the NestJS docs show it (global
 // express-session and cookie-parser, default ETag, ValidationPipe, ClassSerializerInterceptor,
 // a repository), on the product's SQLite file and sessions table. Compiled by bench/bench.mts.
 //   DATABASE_FILE=data/app.db SESSION_SECRET=... PORT=3002 node bench/.build/typical/main.js
@@ -8,9 +8,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import session from 'express-session';
 import { Kysely } from 'kysely';
-import { AppModule } from './app.module';
-import type { DB } from './database';
-import { KyselySessionStore } from './session.store';
+import { AppModule } from './app.module.js';
+import type { DB } from './database.js';
+import { KyselySessionStore } from './session.store.js';
 
 async function bootstrap(): Promise<void> {
   const secrets = (process.env.SESSION_SECRET ?? '').split(',');

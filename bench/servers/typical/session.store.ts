@@ -1,6 +1,6 @@
 import { Store, type SessionData } from 'express-session';
 import type { Kysely } from 'kysely';
-import type { DB } from './database';
+import type { DB } from './database.js';
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ListUsersQuery } from './list-users.query';
-import { UserEntity, UserPage } from './user.entity';
-import { UsersRepository } from './users.repository';
+import { ListUsersQuery } from './list-users.query.js';
+import { UserEntity, UserPage } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 @Controller('api/users')
 export class UsersController {

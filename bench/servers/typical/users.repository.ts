@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import type { DB, UsersTable } from './database';
+import type { DB, UsersTable } from './database.js';
 
 @Injectable()
 export class UsersRepository {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { SessionData } from 'express-session';
 import { Store } from 'express-session';
 import type { Kysely } from 'kysely';
@@ -6,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../config/configuration';
-import { createDatabase } from '../../database/database.factory';
-import type { Database } from '../../database/database.types';
-import { migrateToLatest } from '../../database/migrate';
-import { DatabaseSessionStore, pruneExpiredSessions } from './database-session.store';
-import { SessionStore } from './session-store';
+import { loadConfig } from '../../config/configuration.js';
+import { createDatabase } from '../../database/database.factory.js';
+import type { Database } from '../../database/database.types.js';
+import { migrateToLatest } from '../../database/migrate.js';
+import { DatabaseSessionStore, pruneExpiredSessions } from './database-session.store.js';
+import { SessionStore } from './session-store.js';
 
 const IDLE_MS = 30 * 60_000;
 const ABSOLUTE_MS = 12 * 60 * 60_000;

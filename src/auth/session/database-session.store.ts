@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
 import { Kysely, type Transaction } from 'kysely';
-import { AppConfig } from '../../config/configuration';
-import { isForeignKeyViolation } from '../../database/database.factory';
-import type { Database } from '../../database/database.types';
-import { type PreparedQuery, preparedQuery } from '../../database/prepared-query';
-import '../auth.types';
+import { AppConfig } from '../../config/configuration.js';
+import { isForeignKeyViolation } from '../../database/database.factory.js';
+import type { Database } from '../../database/database.types.js';
+import { type PreparedQuery, preparedQuery } from '../../database/prepared-query.js';
+import '../auth.types.js';
 import {
   deliver,
   nothingToWrite,
@@ -14,7 +14,7 @@ import {
   SessionStore,
   type StoredSession,
   withoutCookie,
-} from './session-store';
+} from './session-store.js';
 
 const MAX_REMEMBERED_DEADLINES = 10_000;
 

@@ -1,8 +1,8 @@
 import type { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
-import type { AppConfig, RedisConfig } from '../../config/configuration';
-import '../auth.types';
-import { asStoreError, closeRedisClient, type RedisClient, withinCommandTimeout } from './redis.client';
+import type { AppConfig, RedisConfig } from '../../config/configuration.js';
+import '../auth.types.js';
+import { asStoreError, closeRedisClient, type RedisClient, withinCommandTimeout } from './redis.client.js';
 import {
   deliver,
   nothingToWrite,
@@ -11,7 +11,7 @@ import {
   SessionStore,
   type StoredSession,
   withoutCookie,
-} from './session-store';
+} from './session-store.js';
 
 const MAX_REMEMBERED_TOUCHES = 10_000;
 

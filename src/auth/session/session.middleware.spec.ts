@@ -1,4 +1,4 @@
-import { newSessionId } from './session.middleware';
+import { newSessionId } from './session.middleware.js';
 
 describe(newSessionId.name, () => {
   it('makes 10 000 different ids of 256 random bits each', () => {

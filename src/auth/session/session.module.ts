@@ -7,13 +7,13 @@ import {
 } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import { Kysely } from 'kysely';
-import type { Database } from '../../database/database.types';
-import { AppConfig } from '../../config/configuration';
-import { MetricsService } from '../../metrics/metrics.service';
-import { createSessionMiddleware } from './session.middleware';
-import { SessionService } from './session.service';
-import { createSessionStore } from './session-store.factory';
-import { SessionStore } from './session-store';
+import type { Database } from '../../database/database.types.js';
+import { AppConfig } from '../../config/configuration.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { createSessionMiddleware } from './session.middleware.js';
+import { SessionService } from './session.service.js';
+import { createSessionStore } from './session-store.factory.js';
+import { SessionStore } from './session-store.js';
 
 /** Session storage and the express-session middleware; imported by AuthModule and UsersModule. */
 @Module({

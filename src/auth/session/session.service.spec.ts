@@ -1,8 +1,9 @@
+import { jest } from '@jest/globals';
 import type { Request, Response } from 'express';
 import type { SessionData } from 'express-session';
-import { AppConfig, loadConfig } from '../../config/configuration';
-import type { SessionStore, StoredSession } from './session-store';
-import { SessionService, sessionHandle } from './session.service';
+import { AppConfig, loadConfig } from '../../config/configuration.js';
+import type { SessionStore, StoredSession } from './session-store.js';
+import { SessionService, sessionHandle } from './session.service.js';
 
 type Callback = (error?: unknown) => void;
 

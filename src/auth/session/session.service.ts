@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Session } from 'express-session';
 import { createHash } from 'node:crypto';
-import { AppConfig } from '../../config/configuration';
-import type { User } from '../../users/user';
-import '../auth.types';
-import { sessionCookieName, sessionCookieOptions } from './session.cookie';
-import { SessionStore } from './session-store';
+import { AppConfig } from '../../config/configuration.js';
+import type { User } from '../../users/user.js';
+import '../auth.types.js';
+import { sessionCookieName, sessionCookieOptions } from './session.cookie.js';
+import { SessionStore } from './session-store.js';
 
 /** What a user sees of one of their sessions; `id` is a handle, never the session id itself. */
 export interface SessionInfo {

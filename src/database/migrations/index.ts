@@ -1,8 +1,8 @@
-import type { Migration } from 'kysely';
-import * as usersAndSessions from './0001-users-and-sessions';
-import * as sessionActivity from './0002-session-activity';
-import * as throttling from './0003-throttling';
-import * as sessionSafety from './0004-session-safety';
+import type { Migration } from 'kysely/migration';
+import * as usersAndSessions from './0001-users-and-sessions.js';
+import * as sessionActivity from './0002-session-activity.js';
+import * as throttling from './0003-throttling.js';
+import * as sessionSafety from './0004-session-safety.js';
 
 /** Every migration, in order; names sort as they apply. */
 export const migrations: Record<string, Migration> = {

@@ -1,5 +1,5 @@
-import type { Role } from '../../database/database.types';
-import { IsPassword, IsRole, IsUserName } from './user-fields';
+import type { Role } from '../../database/database.types.js';
+import { IsPassword, IsRole, IsUserName } from './user-fields.js';
 
 export class CreateUserDto {
   @IsUserName()

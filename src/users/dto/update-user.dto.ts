@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import type { Role } from '../../database/database.types';
-import { Absent, IsPassword, IsRole, IsUserName } from './user-fields';
+import type { Role } from '../../database/database.types.js';
+import { Absent, IsPassword, IsRole, IsUserName } from './user-fields.js';
 
 /** `PUT /api/users/:id`: the whole editable representation, which is the name. */
 export class RenameUserDto {

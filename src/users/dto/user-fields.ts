@@ -2,8 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, ValidateBy, ValidateIf } from 'class-validator';
-import type { Role } from '../../database/database.types';
-import { characterCount, normalizeName, userNameProblem } from '../user-name';
+import type { Role } from '../../database/database.types.js';
+import { characterCount, normalizeName, userNameProblem } from '../user-name.js';
 
 export const ROLES: readonly Role[] = ['admin', 'user'];
 
