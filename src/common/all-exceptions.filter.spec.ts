@@ -232,13 +232,7 @@ describe(AllExceptionsFilter.name, () => {
     // What Nest 12's Express adapter hands the filter: the http-error as the cause of an
     // HttpException with its raw message.
     it('gives the friendly message when the adapter wrapped the error in an HttpException', () => {
-      const cause = {
-        status: 413,
-        expose: true,
-        type: 'entity.too.large',
-        message: 'request entity too large',
-      };
-      const exception = new HttpException(cause.message, 413, { cause });
+      const exception = new HttpException(EXPOSED_413.message, 413, { cause: EXPOSED_413 });
 
       expect(respond(exception).body).toEqual({
         statusCode: 413,

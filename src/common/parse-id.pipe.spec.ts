@@ -25,4 +25,20 @@ describe(ParseIdPipe.name, () => {
       await expect(pipe.transform(value, METADATA)).rejects.toThrow(BadRequestException);
     },
   );
+
+  // Since Nest 12 a uuid is one of RFC 9562's versions 1-8 with its variant, or the nil or max
+  // uuid; the ids this API makes are version 4 (randomUUID), so no id it gave out is refused.
+  it.each([
+    ['a version 7 uuid', '01932c07-209c-7b3a-8e2c-5e2b3f4c1d2a'],
+    ['the nil uuid', '00000000-0000-0000-0000-000000000000'],
+  ])('accepts %s', async (_label, id) => {
+    await expect(pipe.transform(id, METADATA)).resolves.toBe(id);
+  });
+
+  it.each([
+    ['no version', 'aaaaaaaa-aaaa-0aaa-8aaa-aaaaaaaaaaaa'],
+    ['not the RFC variant', 'aaaaaaaa-aaaa-4aaa-caaa-aaaaaaaaaaaa'],
+  ])('throws BadRequestException for uuid-shaped hex with %s', async (_label, value) => {
+    await expect(pipe.transform(value, METADATA)).rejects.toThrow(BadRequestException);
+  });
 });
