@@ -102,7 +102,7 @@ describe(loadConfig.name, () => {
       registration: 'closed',
       sessionIdleTimeoutMs: 45_000,
       sessionAbsoluteTimeoutMs: 3_600_000,
-      redis: { url: 'redis://cache:6379', prefix: 'app:' },
+      redis: { url: 'redis://cache:6379', prefix: 'app:', commandTimeoutMs: 150 },
       trustProxy: 2,
       logLevel: 'debug',
     });
@@ -490,7 +490,12 @@ describe(loadConfig.name, () => {
     it.each([url, 'postgresql://app@db.example/app'])('parses %s as dialect postgres', (databaseUrl) => {
       const config = loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: databaseUrl });
 
-      expect(config.database).toEqual({ dialect: 'postgres', url: databaseUrl, poolSize: 10 });
+      expect(config.database).toEqual({
+        dialect: 'postgres',
+        url: databaseUrl,
+        poolSize: 10,
+        queryTimeoutMs: 500,
+      });
     });
 
     it('requires SESSION_SECRET', () => {
@@ -543,7 +548,11 @@ describe(loadConfig.name, () => {
     it('accepts rediss://', () => {
       const config = loadConfig({ SESSION_SECRET: SECRET, REDIS_URL: 'rediss://:pw@cache:6380/0' });
 
-      expect(config.redis).toEqual({ url: 'rediss://:pw@cache:6380/0', prefix: 'app:' });
+      expect(config.redis).toEqual({
+        url: 'rediss://:pw@cache:6380/0',
+        prefix: 'app:',
+        commandTimeoutMs: 150,
+      });
     });
 
     it('takes a key prefix, checked for characters that could split a key', () => {
@@ -567,11 +576,39 @@ describe(loadConfig.name, () => {
         dialect: 'postgres',
         url,
         poolSize: 10,
+        queryTimeoutMs: 500,
       });
       expect(
         loadConfig({ SESSION_SECRET: SECRET, DATABASE_URL: url, DATABASE_POOL_SIZE: '3' }).database,
       ).toMatchObject({ poolSize: 3 });
       expect(configError({ DATABASE_POOL_SIZE: '0' }).message).toMatch(/^DATABASE_POOL_SIZE /);
+    });
+  });
+
+  describe('DATABASE_QUERY_TIMEOUT and REDIS_COMMAND_TIMEOUT', () => {
+    const postgres = {
+      SESSION_SECRET: SECRET,
+      DATABASE_URL: 'postgres://app@db/app',
+      REDIS_URL: 'redis://cache',
+    };
+
+    it('take short durations with a unit, for one wait of one request', () => {
+      const config = loadConfig({ ...postgres, DATABASE_QUERY_TIMEOUT: '2s', REDIS_COMMAND_TIMEOUT: '40ms' });
+
+      expect(config.database).toMatchObject({ queryTimeoutMs: 2000 });
+      expect(config.redis).toMatchObject({ commandTimeoutMs: 40 });
+    });
+
+    it.each([
+      ['DATABASE_QUERY_TIMEOUT', '5'],
+      ['DATABASE_QUERY_TIMEOUT', '5ms'],
+      ['DATABASE_QUERY_TIMEOUT', '2m'],
+      ['REDIS_COMMAND_TIMEOUT', 'fast'],
+      ['REDIS_COMMAND_TIMEOUT', '0ms'],
+    ])('refuse %s=%j, saying what they take', (variable, raw) => {
+      expect(configError({ ...postgres, [variable]: raw }).message).toBe(
+        `${variable} must be a duration from 10ms to 60s with a unit, like 150ms or 2s (got "${raw}")`,
+      );
     });
   });
 

@@ -10,12 +10,21 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose'
 export type LogFormat = 'json' | 'pretty';
 
 export type DatabaseConfig =
-  { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string; poolSize: number };
+  | { dialect: 'sqlite'; file: string }
+  | {
+      dialect: 'postgres';
+      url: string;
+      poolSize: number;
+      /** How long a request waits for a connection or for one query before its 503. */
+      queryTimeoutMs: number;
+    };
 
 /** Where sessions live when `REDIS_URL` is set; every key starts with `prefix`. */
 export interface RedisConfig {
   url: string;
   prefix: string;
+  /** How long a command waits for its answer before the request gets 503. */
+  commandTimeoutMs: number;
 }
 
 /** PEM file paths; read and checked when the server starts (src/server/tls.ts). */
@@ -128,6 +137,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const database = parseDatabaseUrl(
     value(env, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     parseCount(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    parseDuration(env, 'DATABASE_QUERY_TIMEOUT', '500ms', SHORT_WAIT),
   );
   const idle = parseDuration(env, 'SESSION_IDLE_TIMEOUT', '30m');
   const absolute = parseDuration(env, 'SESSION_ABSOLUTE_TIMEOUT', '12h');
@@ -271,20 +281,37 @@ function parsePort(env: Env, name: string, fallback: string): number {
   return port;
 }
 
-function parseDuration(env: Env, name: string, fallback: string): number {
+/** Bounds and examples for a duration variable; the default is for timeouts of seconds and more. */
+interface DurationRange {
+  min: number;
+  max: number;
+  /** As the error message words them: "from 1s to 365d ..., like 45s, 30m or 12h". */
+  words: string;
+}
+
+const LONG_WAIT: DurationRange = {
+  min: 1000,
+  max: MAX_DURATION_MS,
+  words: 'from 1s to 365d with a unit, like 45s, 30m or 12h',
+};
+/** A wait on a dependency within one request: long enough for a busy server, short enough to fail fast. */
+const SHORT_WAIT: DurationRange = {
+  min: 10,
+  max: 60_000,
+  words: 'from 10ms to 60s with a unit, like 150ms or 2s',
+};
+
+function parseDuration(env: Env, name: string, fallback: string, range = LONG_WAIT): number {
   const raw = value(env, name) ?? fallback;
   // A bare number is ambiguous (seconds? milliseconds?), so a unit is required.
   const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 1000 || parsed > MAX_DURATION_MS) {
-    throw new ConfigError(
-      name,
-      `must be a duration from 1s to 365d with a unit, like 45s, 30m or 12h (got ${show(raw)})`,
-    );
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
+    throw new ConfigError(name, `must be a duration ${range.words} (got ${show(raw)})`);
   }
   return parsed;
 }
 
-export function parseDatabaseUrl(raw: string, poolSize = 10): DatabaseConfig {
+export function parseDatabaseUrl(raw: string, poolSize = 10, queryTimeoutMs = 500): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file === '' || file.startsWith('//')) {
@@ -306,7 +333,7 @@ export function parseDatabaseUrl(raw: string, poolSize = 10): DatabaseConfig {
   }
   if (!url.hostname)
     throw new ConfigError('DATABASE_URL', 'needs a host, like postgres://user:pass@host:5432/db');
-  return { dialect: 'postgres', url: raw, poolSize };
+  return { dialect: 'postgres', url: raw, poolSize, queryTimeoutMs };
 }
 
 function parseRedis(env: Env): RedisConfig | undefined {
@@ -315,7 +342,8 @@ function parseRedis(env: Env): RedisConfig | undefined {
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
     throw new ConfigError('REDIS_PREFIX', `must be 1-64 letters, digits or . _ : - (got ${show(prefix)})`);
   }
-  return url === undefined ? undefined : { url, prefix };
+  if (url === undefined) return undefined;
+  return { url, prefix, commandTimeoutMs: parseDuration(env, 'REDIS_COMMAND_TIMEOUT', '150ms', SHORT_WAIT) };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

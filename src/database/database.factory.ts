@@ -1,8 +1,16 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { Pool, types } from 'pg';
+import {
+  CamelCasePlugin,
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  SqliteDialect,
+} from 'kysely';
+import { Pool, type PoolClient, types } from 'pg';
+import { DependencyCircuit } from '../common/circuit-breaker.js';
 import type { DatabaseConfig } from '../config/configuration.js';
 import type { Database } from './database.types.js';
 import { withStatementCache } from './statement-cache.js';
@@ -10,9 +18,13 @@ import { withStatementCache } from './statement-cache.js';
 const PG_INT8 = 20;
 const PG_TIMESTAMPTZ = 1184;
 
-/** Opens the database `DATABASE_URL` names; every dialect difference stays in this folder. */
-export function createDatabase(config: DatabaseConfig): Kysely<Database> {
-  const dialect = config.dialect === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config);
+/**
+ * Opens the database `DATABASE_URL` names; every dialect difference stays in this folder.
+ * `guarded`: the server's requests wait at most `DATABASE_QUERY_TIMEOUT` for PostgreSQL, and not
+ * at all while it is known to be down (see {@link guardedPool}); migrations and copies do not.
+ */
+export function createDatabase(config: DatabaseConfig, { guarded = false } = {}): Kysely<Database> {
+  const dialect = config.dialect === 'sqlite' ? sqliteDialect(config.file) : postgresDialect(config, guarded);
   return new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
 }
 
@@ -28,12 +40,18 @@ function sqliteDialect(file: string): SqliteDialect {
   return new SqliteDialect({ database: withStatementCache(database) });
 }
 
-function postgresDialect({ url, poolSize }: { url: string; poolSize: number }): PostgresDialect {
+function postgresDialect(
+  { url, poolSize, queryTimeoutMs }: Extract<DatabaseConfig, { dialect: 'postgres' }>,
+  guarded: boolean,
+): PostgresDialect {
   const pool = new Pool({
     connectionString: url,
     max: poolSize,
     // A request waits at most this long for a connection (then 503), never forever.
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: guarded ? queryTimeoutMs : UNGUARDED_CONNECT_TIMEOUT_MS,
+    // And as long for each query's answer: a PostgreSQL that hangs (frozen, or a network that
+    // drops packets) holds no request longer.
+    ...(guarded && { query_timeout: queryTimeoutMs }),
     // Same shapes as SQLite: epoch numbers as numbers, timestamps as ISO strings.
     types: {
       getTypeParser: ((oid: number) => {
@@ -46,7 +64,51 @@ function postgresDialect({ url, poolSize }: { url: string; poolSize: number }): 
   // An idle connection dropped by the server (a restart) is only logged by pg through this
   // event; unheard, it would crash the process. The pool opens a new connection when needed.
   pool.on('error', () => undefined);
-  return new PostgresDialect({ pool });
+  return new PostgresDialect({ pool: guarded ? guardedPool(pool) : pool });
+}
+
+const UNGUARDED_CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The pool as the server's requests use it. While PostgreSQL is known to be down (queries in a
+ * row that timed out or lost their connection), queries fail at once with a 503 instead of each
+ * waiting out the timeout (a {@link DependencyCircuit}). The pool's connection is taken with the
+ * first query, inside the circuit, so what the circuit counts is always a round trip to the
+ * server (handing out an idle connection proves nothing). A connection whose query timed out is
+ * closed, never handed out again: the query may still run once PostgreSQL answers, and a later
+ * request must not find itself inside the transaction it began; closing the connection makes
+ * PostgreSQL roll back whatever it left open.
+ */
+export function guardedPool(pool: Pool): PostgresPool {
+  const circuit = new DependencyCircuit('database', isDatabaseUnavailable);
+  return {
+    options: pool.options,
+    end: () => pool.end(),
+    connect: () => Promise.resolve(guardedClient(pool, circuit)),
+  };
+}
+
+function guardedClient(pool: Pool, circuit: DependencyCircuit): PostgresPoolClient {
+  let client: PoolClient | undefined;
+  let timedOut = false;
+  return {
+    query: ((sql: string, parameters: unknown[]) =>
+      circuit.run(async () => {
+        client ??= await pool.connect();
+        try {
+          return await client.query(sql, parameters);
+        } catch (error) {
+          if (isQueryTimeout(error)) timedOut = true;
+          throw error;
+        }
+      })) as unknown as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client?.release(destroy === true || timedOut),
+  };
+}
+
+/** pg's own words when `query_timeout` ran out. */
+function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 function errorCode(error: unknown): unknown {
@@ -92,8 +154,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return true;
   }
   const message = error instanceof Error ? error.message : '';
-  // pg reports a dropped or timed-out connection without a code.
-  return /^Connection terminated|timeout exceeded when trying to connect|driver has already been destroyed/.test(
+  // pg reports a dropped or timed-out connection, and a query that timed out, without a code.
+  return /^Connection terminated|timeout exceeded when trying to connect|^Query read timeout$|driver has already been destroyed/.test(
     message,
   );
 }

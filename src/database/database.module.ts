@@ -10,7 +10,7 @@ import type { Database } from './database.types.js';
   providers: [
     {
       provide: Kysely,
-      useFactory: (config: AppConfig) => createDatabase(config.database),
+      useFactory: (config: AppConfig) => createDatabase(config.database, { guarded: true }),
       inject: [AppConfig],
     },
   ],

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -85,6 +85,45 @@ export interface Service {
   start(): Promise<void>;
   /** Stops it the way an operator would (SIGTERM: Redis saves, PostgreSQL shuts down fast). */
   stop(): Promise<void>;
+  /**
+   * Freezes it (SIGSTOP to every process of it): connections stay open and the kernel still
+   * takes what clients send, but nothing answers, as in a long fsync, a paused VM or a stalled
+   * network. {@link thaw} resumes it.
+   */
+  freeze(): void;
+  thaw(): void;
+}
+
+/** `pid` and every process below it, parents first (from /proc: no ps on a minimal machine). */
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it exited meanwhile
+    }
+    // "pid (comm) state ppid ...", where comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]) ?? []));
+  return tree;
+}
+
+/** SIGSTOP to `child` and everything it started (the parent first, so it forks nothing new). */
+function freezeTree(child: ChildProcess | undefined): void {
+  if (!child?.pid) throw new Error('not running');
+  for (const pid of processTree(child.pid)) process.kill(pid, 'SIGSTOP');
+}
+
+/** SIGCONT to the same, children first, so the parent finds them running. */
+function thawTree(child: ChildProcess | undefined): void {
+  if (!child?.pid) throw new Error('not running');
+  for (const pid of processTree(child.pid).reverse()) process.kill(pid, 'SIGCONT');
 }
 
 /** redis-server with append-only persistence in `dir`, so a restart keeps every session. */
@@ -115,6 +154,8 @@ export async function startRedis(dir: string): Promise<Service> {
       );
     },
     stop: () => stopChild(child),
+    freeze: () => freezeTree(child),
+    thaw: () => thawTree(child),
   };
   await service.start();
   return service;
@@ -164,6 +205,9 @@ export async function startPostgres(dir: string): Promise<Service> {
     },
     // SIGINT is PostgreSQL's "fast" shutdown: open connections are ended, as in a restart.
     stop: () => stopChild(child, 'SIGINT'),
+    // The postmaster and its backends, as `kill -STOP` on all of them would.
+    freeze: () => freezeTree(child),
+    thaw: () => thawTree(child),
   };
   await service.start();
   return service;
@@ -218,6 +262,8 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
       child = await launch('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], () => canConnect(port));
     },
     stop: () => stopChild(child, 'SIGQUIT'),
+    freeze: () => freezeTree(child),
+    thaw: () => thawTree(child),
   };
   await service.start();
   return service;

@@ -2,7 +2,9 @@ import type { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { AppConfig, RedisConfig } from '../../config/configuration.js';
 import '../auth.types.js';
-import { asStoreError, closeRedisClient, type RedisClient, withinCommandTimeout } from './redis.client.js';
+import { DependencyCircuit } from '../../common/circuit-breaker.js';
+import { DependencyUnavailableError } from '../../common/dependency-unavailable.error.js';
+import { asStoreError, closeRedisClient, type RedisClient } from './redis.client.js';
 import {
   deliver,
   nothingToWrite,
@@ -107,6 +109,10 @@ export class RedisSessionStore extends SessionStore {
   private readonly sessionPrefix: string;
   private readonly indexPrefix: string;
   private readonly renewedPrefix: string;
+  private readonly circuit = new DependencyCircuit(
+    'session store',
+    (error) => error instanceof DependencyUnavailableError,
+  );
 
   constructor(
     private readonly client: RedisClient,
@@ -123,7 +129,7 @@ export class RedisSessionStore extends SessionStore {
 
   override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
     // Without a callback, connect-redis's get resolves with the parsed value or rejects.
-    const read = (this.sessions.get(sid) as Promise<SessionData | null>).then(
+    const read = this.guard(() => this.sessions.get(sid) as Promise<SessionData | null>).then(
       (session) => (session && typeof session.cookie === 'object' ? session : null),
       (error: unknown) => {
         // Its JSON.parse of a damaged value: no session, as parseSession has it.
@@ -131,7 +137,7 @@ export class RedisSessionStore extends SessionStore {
         throw error;
       },
     );
-    deliver(this.guard(read), callback);
+    deliver(read, callback);
   }
 
   /** Updates a live session; never creates one (see {@link SessionStore}). */
@@ -141,26 +147,30 @@ export class RedisSessionStore extends SessionStore {
       return;
     }
     const now = Date.now();
-    const update = this.client.eval(SET, {
-      keys: [this.sessionKey(sid), this.indexKey(session.userId)],
-      arguments: [
-        JSON.stringify(session),
-        String(sessionDeadline(this.config, session, now)),
-        String(now),
-        sid,
-      ],
-    });
-    deliver(this.guard(update), callback);
+    const update = this.guard(() =>
+      this.client.eval(SET, {
+        keys: [this.sessionKey(sid), this.indexKey(session.userId)],
+        arguments: [
+          JSON.stringify(session),
+          String(sessionDeadline(this.config, session, now)),
+          String(now),
+          sid,
+        ],
+      }),
+    );
+    deliver(update, callback);
   }
 
   /** Ends the session and the one that replaced it, if a renewal raced this (a logout wins). */
   override destroy(sid: string, callback?: (error?: unknown) => void): void {
     this.touched.delete(sid);
-    const work = this.client.eval(DESTROY, {
-      keys: [this.sessionKey(sid), this.renewedPrefix + sid],
-      arguments: [this.sessionPrefix, this.indexPrefix, sid],
-    });
-    deliver(this.guard(work), callback);
+    const work = this.guard(() =>
+      this.client.eval(DESTROY, {
+        keys: [this.sessionKey(sid), this.renewedPrefix + sid],
+        arguments: [this.sessionPrefix, this.indexPrefix, sid],
+      }),
+    );
+    deliver(work, callback);
   }
 
   override touch(sid: string, session: SessionData, callback?: (error?: unknown) => void): void {
@@ -171,11 +181,13 @@ export class RedisSessionStore extends SessionStore {
       return;
     }
     this.remember(sid, now);
-    const work = this.client.eval(TOUCH, {
-      keys: [this.sessionKey(sid), this.indexKey(session.userId)],
-      arguments: [String(sessionDeadline(this.config, session, now)), String(now), sid],
-    });
-    deliver(this.guard(work), callback);
+    const work = this.guard(() =>
+      this.client.eval(TOUCH, {
+        keys: [this.sessionKey(sid), this.indexKey(session.userId)],
+        arguments: [String(sessionDeadline(this.config, session, now)), String(now), sid],
+      }),
+    );
+    deliver(work, callback);
   }
 
   /** Always true: Redis cannot see users. A session of a user deleted meanwhile is refused at use. */
@@ -183,7 +195,7 @@ export class RedisSessionStore extends SessionStore {
     const now = Date.now();
     const keys = [this.sessionKey(sid), this.indexKey(session.userId)];
     if (replaces !== undefined) keys.push(this.sessionKey(replaces));
-    await this.guard(
+    await this.guard(() =>
       this.client.eval(CREATE, {
         keys,
         arguments: [
@@ -201,7 +213,7 @@ export class RedisSessionStore extends SessionStore {
   async rotate(oldSid: string, newSid: string, session: SessionData): Promise<boolean> {
     this.touched.delete(oldSid);
     const now = Date.now();
-    const rotated = await this.guard(
+    const rotated = await this.guard(() =>
       this.client.eval(ROTATE, {
         keys: [
           this.sessionKey(oldSid),
@@ -225,9 +237,11 @@ export class RedisSessionStore extends SessionStore {
 
   async listByUser(userId: string): Promise<StoredSession[]> {
     const index = this.indexKey(userId);
-    const entries = await this.guard(this.client.zRangeWithScores(index, 0, -1));
+    const entries = await this.guard(() => this.client.zRangeWithScores(index, 0, -1));
     if (entries.length === 0) return [];
-    const values = await this.guard(this.client.mGet(entries.map(({ value }) => this.sessionKey(value))));
+    const values = await this.guard(() =>
+      this.client.mGet(entries.map(({ value }) => this.sessionKey(value))),
+    );
     const live: StoredSession[] = [];
     const gone: string[] = [];
     entries.forEach(({ value: sid, score }, i) => {
@@ -236,16 +250,16 @@ export class RedisSessionStore extends SessionStore {
       else gone.push(sid);
     });
     // Sessions that expired by TTL leave their id behind in the index; tidy it on the way.
-    if (gone.length > 0) await this.guard(this.client.zRem(index, gone));
+    if (gone.length > 0) await this.guard(() => this.client.zRem(index, gone));
     return live;
   }
 
   async ping(): Promise<void> {
-    await this.guard(this.client.ping());
+    await this.guard(() => this.client.ping());
   }
 
   async destroyByUser(userId: string, exceptSid?: string): Promise<void> {
-    await this.guard(
+    await this.guard(() =>
       this.client.eval(DESTROY_BY_USER, {
         keys: [this.indexKey(userId)],
         arguments: [this.sessionPrefix, exceptSid ?? ''],
@@ -276,11 +290,17 @@ export class RedisSessionStore extends SessionStore {
     this.touched.set(sid, at);
   }
 
-  private async guard<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await withinCommandTimeout(work);
-    } catch (error) {
-      throw asStoreError(error);
-    }
+  /**
+   * Runs `command` unless Redis is known to be down; its failure as the 503 it deserves. While
+   * the circuit is open nothing is sent, so a frozen Redis does not collect commands to run later.
+   */
+  private guard<T>(command: () => Promise<T>): Promise<T> {
+    return this.circuit.run(async () => {
+      try {
+        return await command();
+      } catch (error) {
+        throw asStoreError(error);
+      }
+    });
   }
 }

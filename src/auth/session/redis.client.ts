@@ -5,25 +5,28 @@ import { DependencyUnavailableError } from '../../common/dependency-unavailable.
 
 export type RedisClient = RedisClientType;
 
-/** A command waits at most this long; a Redis that hangs costs a request 2 s and a 503. */
-const COMMAND_TIMEOUT_MS = 2000;
+const CONNECT_TIMEOUT_MS = 2000;
 const MAX_RECONNECT_DELAY_MS = 2000;
+const CLOSE_WAIT_MS = 1000;
 
 /**
  * A connected-in-the-background client: the process starts (and reports not ready) while Redis
  * is down, and reconnects by itself for as long as it runs. While disconnected, commands fail at
- * once rather than queue, so a request gets its 503 without waiting.
+ * once rather than queue, so a request gets its 503 without waiting. A command waits at most
+ * `commandTimeoutMs` for its answer, also once written to a Redis that stopped answering (hung,
+ * frozen, or behind a network dropping packets): `rejectInFlight` makes the client's own timeout
+ * cover that wait too, and drop the late reply when it comes, so replies stay matched to commands.
  */
-export async function createRedisClient({ url }: RedisConfig): Promise<RedisClient> {
+export async function createRedisClient({ url, commandTimeoutMs }: RedisConfig): Promise<RedisClient> {
   // Loaded only when REDIS_URL is set: the embedded default never pays for it.
   const { createClient } = await import('redis');
   const logger = new Logger('Redis');
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+    commandOptions: { timeout: commandTimeoutMs, rejectInFlight: true },
     socket: {
-      connectTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
     },
   }) as unknown as RedisClient;
@@ -42,10 +45,22 @@ export async function createRedisClient({ url }: RedisConfig): Promise<RedisClie
   return client;
 }
 
-/** Stops reconnecting; waits for commands in flight when connected. */
+/**
+ * Stops reconnecting; waits for commands in flight when connected, but at most
+ * {@link CLOSE_WAIT_MS}: a Redis that hangs must not hold up the process's shutdown.
+ */
 export async function closeRedisClient(client: RedisClient): Promise<void> {
-  if (client.isReady) await client.close();
-  else if (client.isOpen) client.destroy();
+  if (!client.isReady) {
+    if (client.isOpen) client.destroy();
+    return;
+  }
+  // destroy() settles a close() that is still waiting for replies.
+  const timer = setTimeout(() => client.destroy(), CLOSE_WAIT_MS);
+  try {
+    await client.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // The reply errors that mean "not now" rather than "wrong": a restart loading its data, a
@@ -55,6 +70,7 @@ const UNAVAILABLE_ERRORS = new Set([
   'ClientOfflineError',
   'ClientClosedError',
   'TimeoutError',
+  'TimeoutReadError',
   'SocketClosedUnexpectedlyError',
   'ConnectionTimeoutError',
   'ReconnectStrategyError',
@@ -62,26 +78,9 @@ const UNAVAILABLE_ERRORS = new Set([
 ]);
 
 /**
- * `work`, or a {@link DependencyUnavailableError} once it has waited {@link COMMAND_TIMEOUT_MS}.
- * The client's own command timeout ends only the wait to be sent: a command already written to a
- * Redis that stopped answering (hung, or a network dropping packets) would wait forever.
+ * `error` as the 503 it deserves when it says Redis cannot be used right now (down, or no answer
+ * in time); else unchanged.
  */
-export async function withinCommandTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const cause = new Error(`no answer within ${COMMAND_TIMEOUT_MS} ms`);
-      reject(new DependencyUnavailableError('session store', cause));
-    }, COMMAND_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** `error` as the 503 it deserves when it says Redis cannot be used right now; else unchanged. */
 export function asStoreError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const unavailable =

@@ -12,6 +12,12 @@ export function newSessionId(): string {
 /**
  * Sessions are created only at login (`saveUninitialized: false`), never for anonymous visits.
  * The cookie lives until the absolute timeout; the store enforces both timeouts.
+ *
+ * Sessions end only through SessionService (`session.destroy()`), never as a side effect:
+ * `unset: 'keep'`, because with `'destroy'` express-session destroys the cookie's session at the
+ * end of every request that has no `req.session`, and a request whose session could not be read
+ * (the store timed out) has none. That destroy, sent to a store that was not answering, ran when
+ * it answered again and logged everyone out who had made a request meanwhile.
  */
 export function createSessionMiddleware(config: AppConfig, store: Store): RequestHandler {
   return session({
@@ -22,7 +28,7 @@ export function createSessionMiddleware(config: AppConfig, store: Store): Reques
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    unset: 'destroy',
+    unset: 'keep',
     cookie: sessionCookieSettings(config),
   });
 }
