@@ -3,6 +3,7 @@ import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { moduleBoundaries } from './eslint.boundaries.mjs';
 
 export default defineConfig(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'data/', 'test-results/', 'bench/.build/'] },
@@ -15,6 +16,7 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...moduleBoundaries,
   {
     files: ['test/**/*.ts', 'src/**/*.spec.ts'],
     rules: {

@@ -4,8 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
-import { sessionCookieName } from './auth/session/session.cookie.js';
+import { sessionCookieName } from './sessions/session.cookie.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { isDatabaseUnavailable } from './database/database.factory.js';
 import { requestId } from './common/request-id.middleware.js';
 import { checkBodyShape } from './common/body-shape.middleware.js';
 import { sameOriginJsonOnly } from './common/same-origin.middleware.js';
@@ -65,7 +66,12 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): void {
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use('/api', checkBodyShape);
   const pages = app.get(PageRenderer);
-  app.useGlobalFilters(new AllExceptionsFilter((req) => pages.render('404', { lang: pageLanguage(req) })));
+  app.useGlobalFilters(
+    new AllExceptionsFilter({
+      notFoundPage: (req) => pages.render('404', { lang: pageLanguage(req) }),
+      unavailable: (error) => (isDatabaseUnavailable(error) ? 'database' : undefined),
+    }),
+  );
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { pruneExpiredSessions } from './auth/session/database-session.store.js';
+import { pruneExpiredSessions } from './sessions/database-session.store.js';
 import { pruneRateLimits } from './throttling/database-throttler.storage.js';
 import { pruneLoginAttempts } from './throttling/login-attempts.repository.js';
 import type { Database } from './database/database.types.js';

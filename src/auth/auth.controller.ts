@@ -23,7 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ErrorResponse } from '../common/error.response.js';
-import { toUserResponse, UserResponse } from '../users/dto/user.response.js';
+import { toUserResponse, UserResponse } from '../users/user.response.js';
 import type { User } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthService } from './auth.service.js';
@@ -32,7 +32,7 @@ import { AuthStatus } from './dto/auth-status.response.js';
 import { LoginDto } from './dto/login.dto.js';
 import { SessionResponse } from './dto/session.response.js';
 import { Public } from './public.decorator.js';
-import { SessionService } from './session/session.service.js';
+import { SessionService } from '../sessions/session.service.js';
 import { RateLimited } from '../throttling/rate-limit.js';
 
 @ApiTags('auth')

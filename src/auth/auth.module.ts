@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
-import { SessionModule } from './session/session.module.js';
+import { SessionModule } from '../sessions/session.module.js';
 import { SessionGuard } from './session.guard.js';
 import { ThrottlingModule } from '../throttling/throttling.module.js';
 

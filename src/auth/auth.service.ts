@@ -5,7 +5,7 @@ import type { User } from '../users/user.js';
 import { nameKey } from '../users/user-name.js';
 import { UsersService } from '../users/users.service.js';
 import './auth.types.js';
-import { SessionService } from './session/session.service.js';
+import { SessionService } from '../sessions/session.service.js';
 import { LoginThrottle } from '../throttling/login-throttle.js';
 
 @Injectable()

@@ -10,6 +10,7 @@ import {
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../database/database.factory.js';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
@@ -55,7 +56,9 @@ describe(AllExceptionsFilter.name, () => {
   }
 
   beforeEach(() => {
-    filter = new AllExceptionsFilter();
+    filter = new AllExceptionsFilter({
+      unavailable: (error) => (isDatabaseUnavailable(error) ? 'database' : undefined),
+    });
     logError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
 

@@ -2,7 +2,6 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { ErrorResponse } from './error.response.js';
-import { isDatabaseUnavailable } from '../database/database.factory.js';
 import { DependencyUnavailableError } from './dependency-unavailable.error.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
@@ -37,14 +36,26 @@ const COMPRESSION_ERRORS = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR']);
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  /** @param notFoundPage renders the HTML 404 page for paths outside the API. */
-  constructor(private readonly notFoundPage?: (req: Request) => string) {}
+  constructor(
+    private readonly options: {
+      /** Renders the HTML 404 page for paths outside the API. */
+      notFoundPage?: (req: Request) => string;
+      /**
+       * Names the dependency that `error` says is down ("database"), for the errors its own
+       * module recognises; {@link DependencyUnavailableError}s name theirs themselves.
+       */
+      unavailable?: (error: unknown) => string | undefined;
+    } = {},
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const unavailable = unavailableDependency(exception);
+    const unavailable =
+      exception instanceof DependencyUnavailableError
+        ? exception.dependency
+        : this.options.unavailable?.(exception);
     const body = unavailable ? unavailableBody(unavailable) : this.toBody(exception);
     if (unavailable || body.statusCode >= 500) {
       // The path without its query, which is the client's and may hold anything.
@@ -62,10 +73,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
-    if (body.statusCode === 404 && this.notFoundPage && !API_PATH.test(req.path)) {
+    const { notFoundPage } = this.options;
+    if (body.statusCode === 404 && notFoundPage && !API_PATH.test(req.path)) {
       // res.set, not chained setHeader calls: Node's HTTP/2 response does not return itself.
       res.status(404).type('html').set({ 'Cache-Control': 'no-cache', Vary: 'Accept-Language, Cookie' });
-      res.send(this.notFoundPage(req));
+      res.send(notFoundPage(req));
       return;
     }
     if (exception instanceof TooManyRequestsException)
@@ -104,12 +116,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 const RETRY_UNAVAILABLE_SECONDS = 5;
-
-/** The dependency that `error` says is down, if it says so. */
-function unavailableDependency(error: unknown): string | undefined {
-  if (error instanceof DependencyUnavailableError) return error.dependency;
-  return isDatabaseUnavailable(error) ? 'database' : undefined;
-}
 
 function unavailableBody(dependency: string): ErrorResponse {
   return {

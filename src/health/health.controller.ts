@@ -4,7 +4,7 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Kysely } from 'kysely';
 import { Public } from '../auth/public.decorator.js';
-import { SessionService } from '../auth/session/session.service.js';
+import { SessionService } from '../sessions/session.service.js';
 import { AppConfig } from '../config/configuration.js';
 import { probeDatabase } from '../database/database.probe.js';
 import type { Database } from '../database/database.types.js';

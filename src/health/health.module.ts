@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { SessionModule } from '../auth/session/session.module.js';
+import { SessionModule } from '../sessions/session.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({

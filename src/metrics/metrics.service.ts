@@ -3,11 +3,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import cluster from 'node:cluster';
 import type { EventEmitter } from 'node:events';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { SessionStore } from '../auth/session/session-store.js';
 import { answerMetricsCollection, askSupervisorForMetrics } from '../cluster/worker-channel.js';
 import { AppConfig } from '../config/configuration.js';
 import { HttpMetrics } from './http-metrics.js';
-import { timeSessionStore } from './session-store.metrics.js';
 
 /**
  * This process's Prometheus registry: HTTP requests, session store operations and the process
@@ -51,9 +49,9 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     for (const stop of this.stops.splice(0)) stop();
   }
 
-  /** The store, its operations timed when metrics are on. */
-  timed<T extends SessionStore>(store: T): T {
-    return this.enabled ? timeSessionStore(store, this.sessionStore) : store;
+  /** Where the session store times its operations (label `operation`); undefined when metrics are off. */
+  get sessionStoreTimings(): Histogram<'operation'> | undefined {
+    return this.enabled ? this.sessionStore : undefined;
   }
 
   /** Prometheus text: this process's metrics, or in a cluster worker every worker's summed. */

@@ -30,14 +30,14 @@ import {
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { Public } from '../auth/public.decorator.js';
-import { SessionService } from '../auth/session/session.service.js';
+import { SessionService } from '../sessions/session.service.js';
 import { RateLimited } from '../throttling/rate-limit.js';
 import { ErrorResponse } from '../common/error.response.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ListUsersQuery } from './dto/list-users.query.js';
 import { RenameUserDto, UpdateUserDto } from './dto/update-user.dto.js';
-import { toUserResponse, UserPage, UserResponse } from './dto/user.response.js';
+import { toUserResponse, UserPage, UserResponse } from './user.response.js';
 import type { User } from './user.js';
 import { UsersService } from './users.service.js';
 

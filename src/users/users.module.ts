@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SessionModule } from '../auth/session/session.module.js';
+import { SessionModule } from '../sessions/session.module.js';
 import { ThrottlingModule } from '../throttling/throttling.module.js';
 import { PasswordHasher } from './password.hasher.js';
 import { UsersController } from './users.controller.js';

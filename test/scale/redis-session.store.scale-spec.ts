@@ -8,9 +8,9 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
-import { RedisSessionStore } from '../../src/auth/session/redis-session.store.js';
-import { createSessionStore } from '../../src/auth/session/session-store.factory.js';
-import { SessionStore } from '../../src/auth/session/session-store.js';
+import { RedisSessionStore } from '../../src/sessions/redis-session.store.js';
+import { createSessionStore } from '../../src/sessions/session-store.factory.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
 import { DependencyUnavailableError } from '../../src/common/dependency-unavailable.error.js';
 import { type AppConfig, loadConfig } from '../../src/config/configuration.js';
 import type { Database } from '../../src/database/database.types.js';
@@ -18,7 +18,7 @@ import { type Backend, freshBackend } from '../utils/backends.js';
 
 /**
  * RedisSessionStore against the real Redis of the scale suite, case by case as the database
- * store's spec (src/auth/session/database-session.store.spec.ts) where the contract is the same.
+ * store's spec (src/sessions/database-session.store.spec.ts) where the contract is the same.
  * Redis keeps time itself, so the timeouts are short and real: 2 s idle, 3 s absolute.
  */
 

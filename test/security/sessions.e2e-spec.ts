@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
-import { SessionStore } from '../../src/auth/session/session-store.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
 import type { Database } from '../../src/database/database.types.js';
 import {
   createTestApp,

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UserResponse } from '../../users/dto/user.response.js';
+import { UserResponse } from '../../users/user.response.js';
 
 export class AuthStatus {
   @ApiProperty({ type: UserResponse, nullable: true, description: 'The logged-in user, or null' })

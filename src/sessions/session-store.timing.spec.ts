@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import { Histogram, Registry } from 'prom-client';
-import { SessionStore, type StoredSession } from '../auth/session/session-store.js';
-import { timeSessionStore } from './session-store.metrics.js';
+import { SessionStore, type StoredSession } from './session-store.js';
+import { timeSessionStore } from './session-store.timing.js';
 
 const SESSION = { cookie: {} } as SessionData;
 

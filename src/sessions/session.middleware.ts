@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import session, { type Store } from 'express-session';
 import { randomBytes } from 'node:crypto';
-import type { AppConfig } from '../../config/configuration.js';
+import type { AppConfig } from '../config/configuration.js';
 import { sessionCookieName, sessionCookieSettings } from './session.cookie.js';
 
 /** 256 random bits, base64url: unguessable, and the same alphabet in a cookie as in a log. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
-import type { RedisConfig } from '../../config/configuration.js';
-import { DependencyUnavailableError } from '../../common/dependency-unavailable.error.js';
+import type { RedisConfig } from '../config/configuration.js';
+import { DependencyUnavailableError } from '../common/dependency-unavailable.error.js';
 
 export type RedisClient = RedisClientType;
 

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../config/configuration.js';
-import { createDatabase } from '../../database/database.factory.js';
-import type { Database } from '../../database/database.types.js';
-import { migrateToLatest } from '../../database/migrate.js';
+import { loadConfig } from '../config/configuration.js';
+import { createDatabase } from '../database/database.factory.js';
+import type { Database } from '../database/database.types.js';
+import { migrateToLatest } from '../database/migrate.js';
 import { DatabaseSessionStore, pruneExpiredSessions } from './database-session.store.js';
 import { SessionStore } from './session-store.js';
 

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Session } from 'express-session';
 import { createHash } from 'node:crypto';
-import { AppConfig } from '../../config/configuration.js';
-import type { User } from '../../users/user.js';
-import '../auth.types.js';
+import { AppConfig } from '../config/configuration.js';
+import './session.types.js';
 import { sessionCookieName, sessionCookieOptions } from './session.cookie.js';
 import { SessionStore } from './session-store.js';
 
@@ -18,6 +17,12 @@ export interface SessionInfo {
 }
 
 const MAX_USER_AGENT = 256;
+
+/** Who a session is for: any user record with these two fields (sessions know nothing more of users). */
+export interface SessionOwner {
+  id: string;
+  sessionVersion: number;
+}
 
 /**
  * Starts, renews, lists and ends sessions; the one place that drives express-session. New ids
@@ -35,7 +40,7 @@ export class SessionService {
    * A fresh session (new id) for `user`, authenticated now; the request's old session ends.
    * False when the user was deleted meanwhile.
    */
-  async start(req: Request, user: Pick<User, 'id' | 'sessionVersion'>): Promise<boolean> {
+  async start(req: Request, user: SessionOwner): Promise<boolean> {
     const previous = req.session ? req.sessionID : undefined;
     req.sessionStore.generate(req);
     req.session.userId = user.id;

@@ -1,7 +1,7 @@
 import express from 'express';
 import { MemoryStore, type SessionData } from 'express-session';
 import request from 'supertest';
-import { loadConfig } from '../../config/configuration.js';
+import { loadConfig } from '../config/configuration.js';
 import { createSessionMiddleware, newSessionId } from './session.middleware.js';
 
 describe(newSessionId.name, () => {

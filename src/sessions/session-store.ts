@@ -1,5 +1,5 @@
 import { type SessionData, Store } from 'express-session';
-import type { AppConfig } from '../../config/configuration.js';
+import type { AppConfig } from '../config/configuration.js';
 
 /** A live session as the store holds it. */
 export interface StoredSession {

@@ -1,9 +1,9 @@
 import type { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
-import type { AppConfig, RedisConfig } from '../../config/configuration.js';
-import '../auth.types.js';
-import { DependencyCircuit } from '../../common/circuit-breaker.js';
-import { DependencyUnavailableError } from '../../common/dependency-unavailable.error.js';
+import type { AppConfig, RedisConfig } from '../config/configuration.js';
+import './session.types.js';
+import { DependencyCircuit } from '../common/circuit-breaker.js';
+import { DependencyUnavailableError } from '../common/dependency-unavailable.error.js';
 import { asStoreError, closeRedisClient, type RedisClient } from './redis.client.js';
 import {
   deliver,

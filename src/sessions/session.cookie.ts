@@ -1,6 +1,6 @@
 import type { CookieOptions, Request } from 'express';
 import type { SessionOptions } from 'express-session';
-import type { AppConfig } from '../../config/configuration.js';
+import type { AppConfig } from '../config/configuration.js';
 
 const ALWAYS = { httpOnly: true, sameSite: 'lax', path: '/' } as const;
 

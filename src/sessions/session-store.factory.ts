@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AppConfig } from '../../config/configuration.js';
-import type { Database } from '../../database/database.types.js';
+import type { AppConfig } from '../config/configuration.js';
+import type { Database } from '../database/database.types.js';
 import { DatabaseSessionStore } from './database-session.store.js';
 import { createRedisClient } from './redis.client.js';
 import { RedisSessionStore } from './redis-session.store.js';

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { SessionData } from 'express-session';
 import { Kysely, type Transaction } from 'kysely';
-import { AppConfig } from '../../config/configuration.js';
-import { isForeignKeyViolation } from '../../database/database.factory.js';
-import type { Database } from '../../database/database.types.js';
-import { type PreparedQuery, preparedQuery } from '../../database/prepared-query.js';
-import '../auth.types.js';
+import { AppConfig } from '../config/configuration.js';
+import { isForeignKeyViolation } from '../database/database.factory.js';
+import type { Database } from '../database/database.types.js';
+import { type PreparedQuery, preparedQuery } from '../database/prepared-query.js';
+import './session.types.js';
 import {
   deliver,
   nothingToWrite,

@@ -1,5 +1,5 @@
 import type { Histogram } from 'prom-client';
-import type { SessionStore } from '../auth/session/session-store.js';
+import type { SessionStore } from './session-store.js';
 
 type Callback = (...results: unknown[]) => void;
 type Method = (...args: unknown[]) => unknown;

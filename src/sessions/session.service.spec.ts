@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Request, Response } from 'express';
 import type { SessionData } from 'express-session';
-import { AppConfig, loadConfig } from '../../config/configuration.js';
+import { AppConfig, loadConfig } from '../config/configuration.js';
 import type { SessionStore, StoredSession } from './session-store.js';
 import { SessionService, sessionHandle } from './session.service.js';
 

@@ -7,21 +7,25 @@ import {
 } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import { Kysely } from 'kysely';
-import type { Database } from '../../database/database.types.js';
-import { AppConfig } from '../../config/configuration.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
+import type { Database } from '../database/database.types.js';
+import { AppConfig } from '../config/configuration.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { createSessionMiddleware } from './session.middleware.js';
 import { SessionService } from './session.service.js';
 import { createSessionStore } from './session-store.factory.js';
 import { SessionStore } from './session-store.js';
+import { timeSessionStore } from './session-store.timing.js';
 
 /** Session storage and the express-session middleware; imported by AuthModule and UsersModule. */
 @Module({
   providers: [
     {
       provide: SessionStore,
-      useFactory: async (config: AppConfig, db: Kysely<Database>, metrics: MetricsService) =>
-        metrics.timed(await createSessionStore(config, db)),
+      useFactory: async (config: AppConfig, db: Kysely<Database>, metrics: MetricsService) => {
+        const store = await createSessionStore(config, db);
+        const timings = metrics.sessionStoreTimings;
+        return timings ? timeSessionStore(store, timings) : store;
+      },
       inject: [AppConfig, Kysely, MetricsService],
     },
     SessionService,

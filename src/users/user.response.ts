@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Role } from '../../database/database.types.js';
-import type { User } from '../user.js';
-import { ROLES } from './user-fields.js';
+import type { Role } from '../database/database.types.js';
+import type { User } from './user.js';
+import { ROLES } from './dto/user-fields.js';
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' })
