@@ -1,21 +1,17 @@
 import '../runtime-check.js';
 import { existsSync } from 'node:fs';
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { ConfigError, type DatabaseConfig, parseDatabaseUrl } from '../config/configuration.js';
 import { createDatabase } from './database.factory.js';
-import type { Database, UsersTable } from './database.types.js';
+import type { Database } from './database.types.js';
 import { migrateToLatest } from './migrate.js';
 
 /**
- * `npm run db:copy -- --from <DATABASE_URL> --to <DATABASE_URL>`: copies every user from one
- * database into an empty one, typically SQLite to PostgreSQL. Ids, names, password hashes,
- * roles, timestamps and session versions are kept exactly, so everyone logs in as before.
- *
- * Sessions, rate limits and login attempts are not copied: everyone logs in again. Copying
- * sessions would be possible (their ids live in the browsers' cookies, signed with
- * SESSION_SECRET, so they would keep working under the same secret), but a scaled-out
- * deployment keeps its sessions in Redis, not in this table, where nothing would read them.
- * Rate limits and login attempts are counters that expire within minutes anyway.
+ * `npm run db:copy -- --from <DATABASE_URL> --to <DATABASE_URL>`: copies every table the
+ * migrations made (users, sessions, rate limits, login attempts, and any module's own) from one
+ * database into an empty one, typically SQLite to PostgreSQL, in foreign-key order. Every value
+ * is kept exactly (ids, password hashes, timestamps, session versions), checked by reading it
+ * back, so everyone logs in as before; sessions stay valid under the same SESSION_SECRET.
  *
  * Exit codes: 0 copied, 1 refused or failed (nothing is written to --to but its schema),
  * 2 bad arguments.
@@ -24,18 +20,21 @@ import { migrateToLatest } from './migrate.js';
 const USAGE = 'Usage: npm run db:copy -- --from <DATABASE_URL> --to <DATABASE_URL>';
 const BATCH_SIZE = 500;
 
-const COLUMNS = [
-  'id',
-  'name',
-  'nameKey',
-  'passwordHash',
-  'role',
-  'createdAt',
-  'updatedAt',
-  'sessionVersion',
-] as const satisfies readonly (keyof UsersTable)[];
+/** What is never printed of a row, only that it differs. */
+const SECRET_COLUMN = /pass|hash|secret|token|data/i;
 
-type UserRow = Selectable<UsersTable>;
+type Row = Record<string, unknown>;
+/** Any table, by its own name and columns: db:copy knows no table in advance. */
+type AnyTables = Record<string, Row>;
+
+/** A table as db:copy sees it: its columns and the one column that identifies a row. */
+interface Table {
+  name: string;
+  columns: string[];
+  key: string;
+  /** Tables whose rows this one's foreign keys point to. */
+  references: string[];
+}
 
 /** Bad arguments: exit 2 with the usage line. */
 class UsageError extends Error {}
@@ -121,11 +120,10 @@ async function copy(from: Endpoint, to: Endpoint): Promise<number> {
     // The target is opened (for SQLite: created) only once the source has proved usable.
     const source = await open(from, opened);
     const target = await open(to, opened);
-    const copied = await copyUsers(source, target, to);
-    console.log(
-      `copied ${copied} user${copied === 1 ? '' : 's'} from ${display(from.raw)} to ${display(to.raw)}`,
-    );
-    console.log('Sessions, rate limits and login attempts were not copied: everyone must log in again.');
+    const tables = await inCopyOrder(source, from.config.dialect);
+    const copied = await copyTables(source, target, tables, to);
+    const counts = tables.map(({ name }) => `${copied.get(name)} ${name}`).join(', ');
+    console.log(`copied ${counts} from ${display(from.raw)} to ${display(to.raw)}`);
     return 0;
   } catch (error) {
     console.error(
@@ -152,85 +150,177 @@ async function open(side: Endpoint, opened: Kysely<Database>[]): Promise<Kysely<
 }
 
 /**
- * Copies every user in one transaction on the target, from one snapshot of the source; the
- * target must have none. Each batch is read back and compared column by column, so a value the
- * target would store differently (an upper-case uuid, a timestamp not in ISO form) rolls the
- * whole copy back instead of being changed on the way.
+ * The tables the migrations made, each after the tables its foreign keys point to. Both sides
+ * are migrated to the same schema first, so the source's tables are the target's.
  */
-async function copyUsers(source: Kysely<Database>, target: Kysely<Database>, to: Endpoint): Promise<number> {
+async function inCopyOrder(db: Kysely<Database>, dialect: DatabaseConfig['dialect']): Promise<Table[]> {
+  const raw = db.withoutPlugins();
+  const tables: Table[] = [];
+  // PostgreSQL lists every schema's tables: only those of the schema the URL works in count.
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(raw)).rows[0].schema
+      : undefined;
+  const found = (await raw.introspection.getTables()).filter((t) => !t.isView && t.schema === schema);
+  for (const { name, columns } of found) {
+    const keys = dialect === 'sqlite' ? await sqliteKeys(raw, name) : await postgresKeys(raw, name);
+    if (keys.primary.length !== 1) {
+      throw new Refusal(`table ${name} has no single-column primary key, which db:copy needs`);
+    }
+    tables.push({
+      name,
+      columns: columns.map((c) => c.name),
+      key: keys.primary[0],
+      references: keys.references.filter((t) => t !== name),
+    });
+  }
+  const ordered: Table[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < tables.length) {
+    const ready = tables.filter((t) => !placed.has(t.name) && t.references.every((r) => placed.has(r)));
+    if (ready.length === 0)
+      throw new Refusal("the tables' foreign keys form a cycle; db:copy cannot order them");
+    for (const table of ready.sort((a, b) => a.name.localeCompare(b.name))) {
+      ordered.push(table);
+      placed.add(table.name);
+    }
+  }
+  return ordered;
+}
+
+interface Keys {
+  primary: string[];
+  references: string[];
+}
+
+async function sqliteKeys(db: Kysely<Database>, table: string): Promise<Keys> {
+  const columns = await sql<{
+    name: string;
+    pk: number;
+  }>`select name, pk from pragma_table_info(${table})`.execute(db);
+  const foreign = await sql<{ table: string }>`select "table" from pragma_foreign_key_list(${table})`.execute(
+    db,
+  );
+  return {
+    primary: columns.rows.filter((c) => c.pk > 0).map((c) => c.name),
+    references: foreign.rows.map((f) => f.table),
+  };
+}
+
+async function postgresKeys(db: Kysely<Database>, table: string): Promise<Keys> {
+  const primary = await sql<{ name: string }>`
+    select a.attname as name from pg_index i
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+    where i.indrelid = to_regclass(${table}) and i.indisprimary`.execute(db);
+  const foreign = await sql<{ table: string }>`
+    select confrelid::regclass::text as table from pg_constraint
+    where conrelid = to_regclass(${table}) and contype = 'f'`.execute(db);
+  return { primary: primary.rows.map((r) => r.name), references: foreign.rows.map((r) => r.table) };
+}
+
+/**
+ * Copies every table in one transaction on the target, from one snapshot of the source; the
+ * target must hold no rows. Each batch is read back and compared column by column, so a value
+ * the target would store differently (an upper-case uuid, a timestamp not in ISO form) rolls the
+ * whole copy back instead of being changed on the way. Column names are the tables' own (no
+ * camel-casing), so a module's table needs no mapping here.
+ */
+async function copyTables(
+  source: Kysely<Database>,
+  target: Kysely<Database>,
+  tables: Table[],
+  to: Endpoint,
+): Promise<Map<string, number>> {
   // Repeatable read gives PostgreSQL one snapshot; SQLite's transaction (WAL) is one already.
   return source
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((reader) =>
-      target.transaction().execute(async (writer) => {
+    .execute((readerWithPlugins) =>
+      target.transaction().execute(async (writerWithPlugins) => {
+        const reader = readerWithPlugins.withoutPlugins() as unknown as Transaction<AnyTables>;
+        const writer = writerWithPlugins.withoutPlugins() as unknown as Transaction<AnyTables>;
         if (to.config.dialect === 'postgres') {
-          // Nobody else adds users while we check for none and fill the table; reads go on.
-          // A server holding the table for long makes this fail clearly rather than wait forever.
+          // Nobody else writes while we check for nothing and fill the tables; reads go on.
+          // A server holding a table for long makes this fail clearly rather than wait forever.
           await sql`set local lock_timeout = '10s'`.execute(writer);
-          await sql`lock table users in exclusive mode`.execute(writer);
+          for (const { name } of tables)
+            await sql`lock table ${sql.table(name)} in exclusive mode`.execute(writer);
         }
-        const existing = await countUsers(writer);
-        if (existing > 0) {
+        const existing: string[] = [];
+        for (const { name } of tables) {
+          const count = await countRows(writer, name);
+          if (count > 0) existing.push(`${count} ${name}`);
+        }
+        if (existing.length > 0) {
           throw new Refusal(
-            `--to ${display(to.raw)} already has ${existing} user${existing === 1 ? '' : 's'}; ` +
-              'db:copy only fills a database with no users',
+            `--to ${display(to.raw)} already has ${existing.join(', ')}; db:copy only fills an empty database`,
           );
         }
-        let copied = 0;
-        let after: string | undefined;
-        for (;;) {
-          let query = reader.selectFrom('users').select(COLUMNS).orderBy('id').limit(BATCH_SIZE);
-          if (after !== undefined) query = query.where('id', '>', after);
-          const batch = (await query.execute()) as UserRow[];
-          if (batch.length === 0) break;
-          await writer.insertInto('users').values(batch).execute();
-          await verify(writer, batch);
-          copied += batch.length;
-          after = batch[batch.length - 1].id;
-        }
-        const total = await countUsers(reader);
-        if (copied !== total) throw new Error(`read ${copied} users but --from has ${total}`);
+        const copied = new Map<string, number>();
+        for (const table of tables) copied.set(table.name, await copyTable(reader, writer, table));
         return copied;
       }),
     );
 }
 
-async function countUsers(db: Transaction<Database>): Promise<number> {
-  const { count } = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(count);
+async function copyTable(
+  reader: Transaction<AnyTables>,
+  writer: Transaction<AnyTables>,
+  table: Table,
+): Promise<number> {
+  const { name, key } = table;
+  let copied = 0;
+  let after: unknown;
+  for (;;) {
+    let query = reader.selectFrom(name).select(table.columns).orderBy(key).limit(BATCH_SIZE);
+    if (after !== undefined) query = query.where(key, '>', after);
+    const batch = (await query.execute()) as Row[];
+    if (batch.length === 0) break;
+    await writer.insertInto(name).values(batch).execute();
+    await verify(writer, table, batch);
+    copied += batch.length;
+    after = batch[batch.length - 1][key];
+  }
+  const total = await countRows(reader, name);
+  if (copied !== total) throw new Error(`read ${copied} ${name} but --from has ${total}`);
+  return copied;
 }
 
-async function verify(writer: Transaction<Database>, batch: UserRow[]): Promise<void> {
-  const stored = new Map(
-    (
-      (await writer
-        .selectFrom('users')
-        .select(COLUMNS)
-        .where(
-          'id',
-          'in',
-          batch.map((user) => user.id),
-        )
-        .execute()) as UserRow[]
-    ).map((user) => [user.id, user]),
-  );
-  for (const user of batch) {
-    const readBack = stored.get(user.id);
+async function countRows(db: Transaction<AnyTables>, table: string): Promise<number> {
+  const { rows } = await sql<{
+    count: number | string | bigint;
+  }>`select count(*) as count from ${sql.table(table)}`.execute(db);
+  return Number(rows[0].count);
+}
+
+async function verify(writer: Transaction<AnyTables>, table: Table, batch: Row[]): Promise<void> {
+  const { name, key, columns } = table;
+  const rows = (await writer
+    .selectFrom(sql.table(name).as('t'))
+    .select(columns.map((c) => sql.ref(c).as(c)))
+    .where(
+      sql.ref(key),
+      'in',
+      batch.map((row) => row[key]),
+    )
+    .execute()) as Row[];
+  const stored = new Map(rows.map((row) => [row[key], row]));
+  for (const row of batch) {
+    const readBack = stored.get(row[key]);
     if (!readBack)
-      throw new Refusal(`user ${user.id} would not be copied faithfully: its id differs in --to`);
-    for (const column of COLUMNS) {
-      if (readBack[column] !== user[column]) {
-        // Never a password hash on screen, only that it differs.
-        const values =
-          column === 'passwordHash'
-            ? ''
-            : `: ${JSON.stringify(user[column])} in --from, ${JSON.stringify(readBack[column])} read back from --to`;
-        throw new Refusal(`user ${user.id} would not be copied faithfully: its ${column} differs${values}`);
+      throw new Refusal(
+        `${name} ${String(row[key])} would not be copied faithfully: its ${key} differs in --to`,
+      );
+    for (const column of columns) {
+      if (readBack[column] !== row[column]) {
+        // Never a password hash or session data on screen, only that it differs.
+        const values = SECRET_COLUMN.test(column)
+          ? ''
+          : `: ${JSON.stringify(row[column])} in --from, ${JSON.stringify(readBack[column])} read back from --to`;
+        throw new Refusal(
+          `${name} ${String(row[key])} would not be copied faithfully: its ${column} differs${values}`,
+        );
       }
     }
   }
