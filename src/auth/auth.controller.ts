@@ -13,7 +13,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiCookieAuth,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -34,6 +33,7 @@ import { SessionResponse } from './dto/session.response.js';
 import { Public } from './public.decorator.js';
 import { SessionService } from '../sessions/session.service.js';
 import { RateLimited } from '../throttling/rate-limit.js';
+import { LoggedIn } from '../common/logged-in.decorator.js';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -61,10 +61,9 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiCookieAuth()
+  @LoggedIn()
   @ApiOperation({ summary: 'Log out: ends the session and clears the cookie' })
   @ApiNoContentResponse()
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.sessions.end(req, res);
   }
@@ -81,35 +80,32 @@ export class AuthController {
   }
 
   @Get('me')
-  @ApiCookieAuth()
+  @LoggedIn()
   @ApiOperation({
     summary: 'Who am I',
     description: 'The logged-in user, for the "{name}님 안녕하세요" greeting.',
   })
   @ApiOkResponse({ type: UserResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
   me(@CurrentUser() user: User): UserResponse {
     return toUserResponse(user);
   }
 
   @Get('sessions')
-  @ApiCookieAuth()
+  @LoggedIn()
   @ApiOperation({ summary: 'My sessions (every device I am logged in on), newest login first' })
   @ApiOkResponse({ type: [SessionResponse] })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
   sessionList(@CurrentUser() user: User, @Req() req: Request): Promise<SessionResponse[]> {
     return this.sessions.list(req, user.id);
   }
 
   @Delete('sessions/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiCookieAuth()
+  @LoggedIn()
   @ApiOperation({
     summary: 'Log out one of my sessions',
     description: 'Ending the current session is a logout: the cookie is cleared too.',
   })
   @ApiNoContentResponse()
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No session of mine has this id' })
   async endSession(
     @Param('id') id: string,
@@ -124,10 +120,9 @@ export class AuthController {
 
   @Delete('sessions')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiCookieAuth()
+  @LoggedIn()
   @ApiOperation({ summary: 'Log out all my other sessions; this one stays' })
   @ApiNoContentResponse()
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
   async endOtherSessions(@CurrentUser() user: User, @Req() req: Request): Promise<void> {
     await this.sessions.endOthers(req, user.id);
   }

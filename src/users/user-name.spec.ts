@@ -1,4 +1,5 @@
-import { characterCount, nameKey, normalizeName, userNameProblem } from './user-name.js';
+import { characterCount } from '../common/safe-text.js';
+import { nameKey, normalizeName, userNameProblem } from './user-name.js';
 
 describe('user names', () => {
   describe(normalizeName.name, () => {

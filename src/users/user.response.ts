@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageResponse } from '../common/pagination.js';
 import type { Role } from '../database/database.types.js';
 import type { User } from './user.js';
 import { ROLES } from './dto/user-fields.js';
@@ -20,19 +21,7 @@ export class UserResponse {
   updatedAt: string;
 }
 
-export class UserPage {
-  @ApiProperty({ type: [UserResponse] })
-  items: UserResponse[];
-
-  @ApiProperty({ description: 'All users, not just this page' })
-  total: number;
-
-  @ApiProperty()
-  limit: number;
-
-  @ApiProperty()
-  offset: number;
-}
+export const UserPage = PageResponse(UserResponse, 'UserPage', 'users');
 
 /** The only way a user leaves the server: field by field, so a hash can never slip out. */
 export function toUserResponse(user: User): UserResponse {

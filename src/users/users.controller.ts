@@ -1,5 +1,4 @@
 import {
-  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -17,7 +16,6 @@ import {
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -25,7 +23,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -33,20 +30,14 @@ import { Public } from '../auth/public.decorator.js';
 import { SessionService } from '../sessions/session.service.js';
 import { RateLimited } from '../throttling/rate-limit.js';
 import { ErrorResponse } from '../common/error.response.js';
+import { LoggedIn } from '../common/logged-in.decorator.js';
 import { ParseIdPipe } from '../common/parse-id.pipe.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
-import { ListUsersQuery } from './dto/list-users.query.js';
 import { RenameUserDto, UpdateUserDto } from './dto/update-user.dto.js';
 import { toUserResponse, UserPage, UserResponse } from './user.response.js';
+import { type Page, PageQuery } from '../common/pagination.js';
 import type { User } from './user.js';
 import { UsersService } from './users.service.js';
-
-/** Every route but sign-up needs a login. */
-const LoggedIn = () =>
-  applyDecorators(
-    ApiCookieAuth(),
-    ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Not logged in' }),
-  );
 
 @ApiTags('users')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid input; `message` lists what is wrong' })
@@ -80,8 +71,8 @@ export class UsersController {
   @LoggedIn()
   @ApiOperation({ summary: 'List users, oldest first' })
   @ApiOkResponse({ type: UserPage })
-  async list(@Query() { limit, offset }: ListUsersQuery): Promise<UserPage> {
-    const { items, total } = await this.users.list(limit, offset);
+  async list(@Query() { limit, offset }: PageQuery): Promise<Page<UserResponse>> {
+    const { items, total } = await this.users.list({ limit, offset });
     return { items: items.map(toUserResponse), total, limit, offset };
   }
 

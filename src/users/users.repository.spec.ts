@@ -181,19 +181,22 @@ describe(UsersRepository.name, () => {
     });
 
     it('returns the users in creation order with the total', async () => {
-      await expect(repository.page(10, 0)).resolves.toEqual({ items: created, total: 5 });
+      await expect(repository.page({ limit: 10, offset: 0 })).resolves.toEqual({ items: created, total: 5 });
     });
 
     it('respects limit and offset, and still counts every user', async () => {
-      await expect(repository.page(2, 1)).resolves.toEqual({ items: created.slice(1, 3), total: 5 });
+      await expect(repository.page({ limit: 2, offset: 1 })).resolves.toEqual({
+        items: created.slice(1, 3),
+        total: 5,
+      });
     });
 
     it('returns no items past the end', async () => {
-      await expect(repository.page(10, 5)).resolves.toEqual({ items: [], total: 5 });
+      await expect(repository.page({ limit: 10, offset: 5 })).resolves.toEqual({ items: [], total: 5 });
     });
 
     it('returns a numeric total', async () => {
-      const { total } = await repository.page(1, 0);
+      const { total } = await repository.page({ limit: 1, offset: 0 });
 
       expect(typeof total).toBe('number');
     });

@@ -3,6 +3,7 @@ import { type ExpressionBuilder, Kysely, type RawBuilder, sql } from 'kysely';
 import { isNotNullViolation, isUniqueViolation } from '../database/database.factory.js';
 import { serializeOnPostgres } from '../database/database.locks.js';
 import type { Database, Role, UsersTable } from '../database/database.types.js';
+import { type PageRequest, type PaginatedQuery, paginatedQuery } from '../database/paginated-query.js';
 import { type PreparedQuery, preparedQuery } from '../database/prepared-query.js';
 import type { User } from './user.js';
 
@@ -38,24 +39,14 @@ export class UsersRepository {
   // On every authenticated request (the session guard) and every page of the user list: built
   // and compiled once (see preparedQuery).
   private readonly byId: PreparedQuery<Database, { id: string }, User>;
-  private readonly pageItems: PreparedQuery<Database, { limit: number; offset: number }, User>;
-  private readonly countAll: PreparedQuery<Database, Record<string, never>, { total: number }>;
+  private readonly everyone: PaginatedQuery<Database, Record<string, never>, User>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.byId = preparedQuery(db, (p: { id: string }) =>
       db.selectFrom('users').select(USER_COLUMNS).where('id', '=', p.id),
     );
-    this.pageItems = preparedQuery(db, (p: { limit: number; offset: number }) =>
-      db
-        .selectFrom('users')
-        .select(USER_COLUMNS)
-        .orderBy('createdAt')
-        .orderBy('id')
-        .limit(p.limit)
-        .offset(p.offset),
-    );
-    this.countAll = preparedQuery(db, () =>
-      db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('total')),
+    this.everyone = paginatedQuery(db, () =>
+      db.selectFrom('users').select(USER_COLUMNS).orderBy('createdAt').orderBy('id'),
     );
   }
 
@@ -80,12 +71,8 @@ export class UsersRepository {
     return row?.passwordHash;
   }
 
-  async page(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
-    const [items, [count]] = await Promise.all([
-      this.pageItems.execute({ limit, offset }),
-      this.countAll.execute({}),
-    ]);
-    return { items, total: Number(count.total) };
+  page(page: PageRequest): Promise<{ items: User[]; total: number }> {
+    return this.everyone.page({}, page);
   }
 
   async hasAnyUser(): Promise<boolean> {

@@ -48,7 +48,7 @@ class FakeUsersRepository implements Public<UsersRepository> {
     return Promise.resolve(this.rows.get(id)?.passwordHash);
   }
 
-  page(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
+  page({ limit, offset }: { limit: number; offset: number }): Promise<{ items: User[]; total: number }> {
     const all = [...this.rows.values()].map(withoutHash);
     return Promise.resolve({ items: all.slice(offset, offset + limit), total: all.length });
   }
@@ -405,7 +405,10 @@ describe(UsersService.name, () => {
       const alice = seed('alice', 'user');
       seed('bob', 'user');
 
-      await expect(makeService().list(1, 1)).resolves.toEqual({ items: [alice], total: 3 });
+      await expect(makeService().list({ limit: 1, offset: 1 })).resolves.toEqual({
+        items: [alice],
+        total: 3,
+      });
     });
   });
 

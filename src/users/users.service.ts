@@ -14,6 +14,7 @@ import { PasswordHasher } from './password.hasher.js';
 import type { User } from './user.js';
 import { nameKey } from './user-name.js';
 import { type UserChanges, UsersRepository } from './users.repository.js';
+import type { PageRequest } from '../database/paginated-query.js';
 
 export interface UserUpdate {
   user: User;
@@ -58,8 +59,8 @@ export class UsersService {
     return this.config.registration === 'open' || !(await this.users.hasAnyUser());
   }
 
-  list(limit: number, offset: number): Promise<{ items: User[]; total: number }> {
-    return this.users.page(limit, offset);
+  list(page: PageRequest): Promise<{ items: User[]; total: number }> {
+    return this.users.page(page);
   }
 
   findById(id: string): Promise<User | undefined> {

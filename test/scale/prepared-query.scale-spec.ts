@@ -50,7 +50,7 @@ describe('queries compiled once, on PostgreSQL (scale)', () => {
       [2, 2],
       [10, 4],
     ]) {
-      const { items, total } = await users.page(limit, offset);
+      const { items, total } = await users.page({ limit, offset });
       expect(total).toBe(5);
       expect(items.map((user) => user.name)).toEqual(
         ['User 1', 'User 2', 'User 3', 'User 4', 'User 5'].slice(offset, offset + limit),

@@ -1,4 +1,4 @@
-import { characterCount } from '../../src/users/user-name.js';
+import { characterCount } from '../../src/common/safe-text.js';
 import { createTestApp, logIn, PASSWORD, sessionCookie, signUp, type TestApp } from '../utils/test-app.js';
 
 const TOO_SHORT_OR_LONG = ['password must be 8 to 256 characters long'];

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import type { Role } from '../../database/database.types.js';
-import { Absent, IsPassword, IsRole, IsUserName } from './user-fields.js';
+import { Absent } from '../../common/safe-text.js';
+import { IsPassword, IsRole, IsUserName } from './user-fields.js';
 
 /** `PUT /api/users/:id`: the whole editable representation, which is the name. */
 export class RenameUserDto {

@@ -1,35 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, ValidateBy, ValidateIf } from 'class-validator';
+import { IsIn, ValidateBy } from 'class-validator';
+import { Absent, characterCount, IsSafeText } from '../../common/safe-text.js';
 import type { Role } from '../../database/database.types.js';
-import { characterCount, normalizeName, userNameProblem } from '../user-name.js';
 
 export const ROLES: readonly Role[] = ['admin', 'user'];
 
-/** Skips validation only when the field is absent; unlike IsOptional, `null` is still checked (and refused). */
-export const Absent = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
-
-/** A user name: normalised and trimmed first, then 1–64 characters with no control characters. */
+/** A user name: safe text (see common/safe-text.ts) of 1–64 characters, normalised and trimmed first. */
 export function IsUserName(options: { optional?: boolean } = {}): PropertyDecorator {
-  const doc = {
+  return IsSafeText({
+    max: 64,
+    optional: options.optional,
     description: 'Unique, compared ignoring case and Unicode normalisation; trimmed',
     example: '홍길동',
-    minLength: 1,
-    maxLength: 64,
-  };
-  return applyDecorators(
-    options.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
-    ...(options.optional ? [Absent()] : []),
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeName(value) : value)),
-    ValidateBy({
-      name: 'isUserName',
-      validator: {
-        validate: (value) => userNameProblem(value) === undefined,
-        defaultMessage: (args) => `${args?.property} ${userNameProblem(args?.value)}`,
-      },
-    }),
-  );
+  });
 }
 
 /** A password: 8–256 characters of any script, kept exactly as typed (never trimmed or cut). */
