@@ -10,7 +10,7 @@
 #   scripts/services.sh status  show what runs
 #
 # Ports: PG_PORT (55432), REDIS_PORT (56379), and NGINX_PORT (58080), where nginx balances
-# round-robin over the instances on APP_PORTS ("3001 3002"), as the README's scale-out section
+# round-robin over the instances on APP_PORTS ("3001 3002"), as docs/scale-out.md
 # shows. The scale suite starts nginx processes of its own, for the instances it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,7 @@ const HALF_OPEN_AFTER_MS = 1000;
 
 /**
  * Fails calls to a dependency at once while it is known to be down, instead of letting each
- * request wait out its timeout (cockatiel's circuit breaker; README, Reliability). Only failures that
+ * request wait out its timeout (cockatiel's circuit breaker; docs/reliability.md). Only failures that
  * `isUnavailable` names count: a bad query or a script error says nothing about the server.
  * While open, a call throws {@link DependencyUnavailableError}, which the global filter answers
  * with 503 and Retry-After; no command is sent, so none is left queued on a server that hangs.

@@ -6,8 +6,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
 
 /**
- * Cross-site request forgery defence for the API, beside `SameSite=Lax` cookies (README
- * "Security model"). A state-changing request must come from this server's own origin, and its
+ * Cross-site request forgery defence for the API, beside `SameSite=Lax` cookies (docs/security.md). A state-changing request must come from this server's own origin, and its
  * body, if any, must be JSON: a plain HTML form can send neither, and a script on another
  * origin cannot send JSON without a CORS preflight, which this server never grants.
  */

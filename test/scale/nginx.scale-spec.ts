@@ -41,7 +41,7 @@ function port(server: ServerProcess): number {
 
 /**
  * Two instances, each a 2-worker cluster, on one PostgreSQL and one Redis, behind a real nginx
- * (round-robin): the deployment the README's scale-out section describes.
+ * (round-robin): the deployment docs/scale-out.md describes.
  */
 describe('Two instances behind nginx on PostgreSQL and Redis (scale)', () => {
   let dir: string;

@@ -213,7 +213,7 @@ export async function startPostgres(dir: string): Promise<Service> {
   return service;
 }
 
-/** nginx in front of `upstreams` (ports), round-robin, configured as the README shows. */
+/** nginx in front of `upstreams` (ports), round-robin, configured as docs/scale-out.md shows. */
 export async function startNginx(dir: string, upstreams: number[]): Promise<Service> {
   const port = await freePort();
   for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
