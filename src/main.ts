@@ -54,12 +54,19 @@ async function runAlone(config: AppConfig, tls: TlsMaterial | undefined): Promis
   const server = await startServer(config, tls);
   const metrics = await listenMetrics(config, () => server.metrics());
   if (metrics) processLog.log(`Metrics on ${metrics.url}`);
-  const prune = setInterval(() => void housekeeping(server.db).catch(() => undefined), HOUSEKEEPING_EVERY_MS);
+  // Its own connection, as the supervisor's: a long prune must not count as the database not
+  // answering, as it would under the requests' timeout and circuit breaker.
+  const housekeepingDb = createDatabase(config.database);
+  const prune = setInterval(
+    () => void housekeeping(housekeepingDb).catch(() => undefined),
+    HOUSEKEEPING_EVERY_MS,
+  );
   prune.unref();
   drain.attach(async () => {
     clearInterval(prune);
     await metrics?.close();
     await server.close();
+    await housekeepingDb.destroy();
   });
 }
 

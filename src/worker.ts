@@ -1,12 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Kysely } from 'kysely';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
 import type { AppConfig } from './config/configuration.js';
-import type { Database } from './database/database.types.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { listen } from './server/create-server.js';
 import type { TlsMaterial } from './server/tls.js';
@@ -14,7 +12,6 @@ import { TransportAdapter } from './server/transport.adapter.js';
 
 export interface RunningServer {
   url: string;
-  db: Kysely<Database>;
   /** This process's metrics in Prometheus text (for the METRICS_PORT listener). */
   metrics(): Promise<string>;
   /** Stops accepting, lets requests in flight finish, then closes the database and store. */
@@ -51,7 +48,6 @@ export async function startServer(config: AppConfig, tls: TlsMaterial | undefine
   const metrics = app.get(MetricsService);
   return {
     url,
-    db: app.get<Kysely<Database>>(Kysely),
     metrics: () => metrics.text(),
     close: () => app.close(),
   };

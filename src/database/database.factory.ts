@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import { Pool, type PoolClient, types } from 'pg';
 import { DependencyCircuit } from '../common/circuit-breaker.js';
+import { DependencyUnavailableError } from '../common/dependency-unavailable.error.js';
 import type { DatabaseConfig } from '../config/configuration.js';
 import type { Database } from './database.types.js';
 import { withStatementCache } from './statement-cache.js';
@@ -90,25 +91,24 @@ export function guardedPool(pool: Pool): PostgresPool {
 
 function guardedClient(pool: Pool, circuit: DependencyCircuit): PostgresPoolClient {
   let client: PoolClient | undefined;
-  let timedOut = false;
+  let broken: unknown;
   return {
-    query: ((sql: string, parameters: unknown[]) =>
-      circuit.run(async () => {
+    query: ((sql: string, parameters: unknown[]) => {
+      // After a timeout or a lost connection nothing more goes this way (Kysely's rollback
+      // included, which would only wait behind the query that hangs): the request has its 503.
+      if (broken !== undefined) return Promise.reject(new DependencyUnavailableError('database', broken));
+      return circuit.run(async () => {
         client ??= await pool.connect();
         try {
           return await client.query(sql, parameters);
         } catch (error) {
-          if (isQueryTimeout(error)) timedOut = true;
+          if (isDatabaseUnavailable(error)) broken = error;
           throw error;
         }
-      })) as unknown as PostgresPoolClient['query'],
-    release: (destroy?: boolean) => client?.release(destroy === true || timedOut),
+      });
+    }) as unknown as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client?.release(destroy === true || broken !== undefined),
   };
-}
-
-/** pg's own words when `query_timeout` ran out. */
-function isQueryTimeout(error: unknown): boolean {
-  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 function errorCode(error: unknown): unknown {
@@ -155,7 +155,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   const message = error instanceof Error ? error.message : '';
   // pg reports a dropped or timed-out connection, and a query that timed out, without a code.
-  return /^Connection terminated|timeout exceeded when trying to connect|^Query read timeout$|driver has already been destroyed/.test(
+  return /^Connection terminated|timeout exceeded when trying to connect|^Query read timeout$|is not queryable|driver has already been destroyed/.test(
     message,
   );
 }

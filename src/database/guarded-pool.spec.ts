@@ -41,6 +41,20 @@ describe(guardedPool.name, () => {
     expect(released).toEqual([true]);
   });
 
+  it('sends nothing more on a connection whose query timed out: the rollback gets its 503 at once', async () => {
+    let queries = 0;
+    const { pool, released } = fakePool(() => {
+      queries++;
+      return timeout();
+    });
+    const client = await pool.connect();
+    await expect(client.query('delete from sessions', [])).rejects.toThrow('Query read timeout');
+    await expect(client.query('rollback', [])).rejects.toBeInstanceOf(DependencyUnavailableError);
+    client.release(true);
+
+    expect({ queries, released }).toEqual({ queries: 1, released: [true] });
+  });
+
   it('still closes a connection when Kysely asks it to', async () => {
     const { pool, released } = fakePool(() => Promise.resolve({ rows: [], rowCount: 0, command: 'SELECT' }));
     const client = await pool.connect();

@@ -522,6 +522,14 @@ describe(DatabaseSessionStore.name, () => {
 
       await expect(row('no-such-sid')).resolves.toBeUndefined();
     });
+
+    it('is no error when the database cannot be used: the response is out, the next request touches again', async () => {
+      await db.destroy();
+
+      await expect(touch('sid-1', sessionData())).resolves.toBeUndefined();
+      // A read still fails: the request that needs the session gets its 503.
+      await expect(get('sid-1')).rejects.toThrow('driver has already been destroyed');
+    });
   });
 
   describe('listByUser', () => {

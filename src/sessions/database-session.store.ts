@@ -9,6 +9,7 @@ import './session.types.js';
 import {
   deliver,
   nothingToWrite,
+  unlessUnavailable,
   parseSession,
   sessionDeadline,
   SessionStore,
@@ -109,7 +110,8 @@ export class DatabaseSessionStore extends SessionStore {
         .set({ expiresAt, lastSeenAt: now })
         .where('sid', '=', sid)
         .where('expiresAt', '>', now)
-        .execute(),
+        .execute()
+        .catch(unlessUnavailable),
       callback,
     );
   }

@@ -8,6 +8,7 @@ import { asStoreError, closeRedisClient, type RedisClient } from './redis.client
 import {
   deliver,
   nothingToWrite,
+  unlessUnavailable,
   parseSession,
   sessionDeadline,
   SessionStore,
@@ -187,7 +188,7 @@ export class RedisSessionStore extends SessionStore {
         arguments: [String(sessionDeadline(this.config, session, now)), String(now), sid],
       }),
     );
-    deliver(work, callback);
+    deliver(work.catch(unlessUnavailable), callback);
   }
 
   /** Always true: Redis cannot see users. A session of a user deleted meanwhile is refused at use. */

@@ -69,6 +69,7 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN)\b/;
 const UNAVAILABLE_ERRORS = new Set([
   'ClientOfflineError',
   'ClientClosedError',
+  'DisconnectsClientError',
   'TimeoutError',
   'TimeoutReadError',
   'SocketClosedUnexpectedlyError',

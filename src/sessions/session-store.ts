@@ -1,5 +1,7 @@
 import { type SessionData, Store } from 'express-session';
+import { DependencyUnavailableError } from '../common/dependency-unavailable.error.js';
 import type { AppConfig } from '../config/configuration.js';
+import { isDatabaseUnavailable } from '../database/database.factory.js';
 
 /** A live session as the store holds it. */
 export interface StoredSession {
@@ -69,6 +71,17 @@ export function sessionDeadline(
  */
 export function nothingToWrite(callback?: (error?: unknown) => void): void {
   callback?.();
+}
+
+/**
+ * For `touch`, which only moves a live session's deadline: a store that cannot be reached right
+ * now is no error. The response has been sent by then (express-session waits only for its last
+ * byte), and an error there would cost the client its keep-alive connection for nothing; the
+ * next request touches again.
+ */
+export function unlessUnavailable(error: unknown): void {
+  if (error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) return;
+  throw error;
 }
 
 /** Hands a promise's outcome to a Node-style callback, outside the promise chain. */

@@ -148,7 +148,11 @@ async function freezeUnderLoad(server: ServerProcess, store: Service, users: Use
   const duringFreeze = sessionRequests.filter(
     (s) => s.startedAt >= frozenAt + 50 && s.startedAt + s.ms <= thawedAt,
   );
-  const slowest = Math.max(...samples.map((s) => s.ms));
+  // Every request that started while the store hung, pages included (the moment of the thaw,
+  // when PostgreSQL takes its backlog of connections, is recovery, bounded by the limits below).
+  const slowest = Math.max(
+    ...samples.filter((s) => s.startedAt >= frozenAt && s.startedAt < thawedAt).map((s) => s.ms),
+  );
 
   // No answer other than 200 and 503: no 500, no 401 (nobody logged out), no request left hanging.
   expect(samples.filter((s) => s.status !== 200 && s.status !== 503)).toEqual([]);
