@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyCircuit } from './circuit-breaker.js';
 import { DependencyUnavailableError } from './dependency-unavailable.error.js';
@@ -22,7 +24,12 @@ describe(DependencyCircuit.name, () => {
 
   beforeEach(() => {
     calls = 0;
+    // The circuit's own lines (opened, closed) are for operators, not for this output.
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
+
+  afterEach(() => jest.restoreAllMocks());
 
   it('passes answers and errors through while closed', async () => {
     const c = circuit();

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DependencyUnavailableError } from '../common/dependency-unavailable.error.js';
 import { guardedPool } from './database.factory.js';
@@ -23,6 +25,13 @@ function fakePool(answer: () => Promise<unknown>) {
 const timeout = () => Promise.reject(new Error('Query read timeout'));
 
 describe(guardedPool.name, () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
   it('hands a connection back for reuse after its queries answered', async () => {
     const { pool, released } = fakePool(() => Promise.resolve({ rows: [], rowCount: 0, command: 'SELECT' }));
     const client = await pool.connect();
